@@ -1,0 +1,3 @@
+// Makes the built CLI executable, so `npx ckpt` runs it.
+import { chmodSync } from 'node:fs';
+chmodSync(new URL('../dist/cli.js', import.meta.url), 0o755);

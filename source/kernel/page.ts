@@ -1,0 +1,116 @@
+// struct page and the page allocator: frames live in large chunks, allocated lazily.
+
+import { PAGE_SIZE } from './constants.js';
+import { pfn, type Pfn } from './types.js';
+import type { AddressSpace } from './pagecache.js';
+
+const FRAMES_PER_CHUNK = 4096; // 16 MiB of frames per chunk
+
+/** struct page: a frame with its reference count and, for page-cache pages, its mapping. */
+export class Page {
+  /** _count: references held by page tables, the page cache and get_page() callers. */
+  count = 1;
+  /** page->mapping: the file's address_space for a page-cache page, null for anonymous memory. */
+  mapping: AddressSpace | null = null;
+  /** page->index: the page's offset in its file, in pages. */
+  index = 0;
+  constructor(readonly pfn: Pfn, readonly allocator: PageAllocator) {}
+
+  /** kmap(): the frame's bytes. */
+  data(): Buffer {
+    return this.allocator.frame(this.pfn);
+  }
+}
+
+/** What a free of an already-free frame looks like: the kernel's "Bad page state". */
+export interface BadPageReport {
+  pfn: Pfn;
+  what: string;
+}
+
+/** The buddy allocator, reduced to what the simulation needs: frames, refcounts, double-free detection. */
+export class PageAllocator {
+  private readonly chunks: Buffer[] = [];
+  private readonly freeList: number[] = [];
+  private readonly inUse: Uint8Array[] = [];
+  private nextFresh = 0;
+  allocated = 0;
+  readonly badPages: BadPageReport[] = [];
+  /** ZERO_PAGE(0): one shared, never-freed frame of zeros. */
+  readonly zeroPage: Page;
+
+  constructor() {
+    this.zeroPage = this.allocPage();
+    this.zeroPage.count = 1 << 30; // pinned forever, as the kernel's empty_zero_page
+  }
+
+  frame(n: Pfn): Buffer {
+    const chunk = this.chunks[Math.floor(n / FRAMES_PER_CHUNK)]!;
+    const off = (n % FRAMES_PER_CHUNK) * PAGE_SIZE;
+    return chunk.subarray(off, off + PAGE_SIZE);
+  }
+
+  private takeFrame(): number {
+    const reused = this.freeList.pop();
+    if (reused !== undefined) {
+      this.frame(pfn(reused)).fill(0);
+      return reused;
+    }
+    const n = this.nextFresh++;
+    const c = Math.floor(n / FRAMES_PER_CHUNK);
+    if (c === this.chunks.length) {
+      this.chunks.push(Buffer.alloc(FRAMES_PER_CHUNK * PAGE_SIZE)); // calloc: untouched frames cost no RSS
+      this.inUse.push(new Uint8Array(FRAMES_PER_CHUNK));
+    }
+    return n;
+  }
+
+  /** alloc_page(GFP_HIGHUSER): a zeroed frame with one reference. */
+  allocPage(): Page {
+    const n = this.takeFrame();
+    this.inUse[Math.floor(n / FRAMES_PER_CHUNK)]![n % FRAMES_PER_CHUNK] = 1;
+    this.allocated++;
+    return new Page(pfn(n), this);
+  }
+
+  /** __get_free_pages(GFP_KERNEL, 0): a kernel frame, known by its number only. */
+  getFreePage(): Pfn {
+    return this.allocPage().pfn;
+  }
+
+  isFree(n: Pfn): boolean {
+    return this.inUse[Math.floor(n / FRAMES_PER_CHUNK)]?.[n % FRAMES_PER_CHUNK] !== 1;
+  }
+
+  /** free_pages(): returns false, and records a bad page, when the frame is already free. */
+  freePages(n: Pfn): boolean {
+    if (this.isFree(n)) {
+      this.badPages.push({ pfn: n, what: 'free_pages of a frame that is already free' });
+      return false;
+    }
+    this.inUse[Math.floor(n / FRAMES_PER_CHUNK)]![n % FRAMES_PER_CHUNK] = 0;
+    this.freeList.push(n);
+    this.allocated--;
+    return true;
+  }
+
+  /** get_page() */
+  getPage(page: Page): void {
+    page.count++;
+  }
+
+  /** put_page() / page_cache_release(): frees the frame with the last reference. */
+  putPage(page: Page): void {
+    if (page === this.zeroPage) return;
+    if (page.count <= 0) {
+      this.badPages.push({ pfn: page.pfn, what: 'put_page on a page with no references' });
+      return;
+    }
+    if (--page.count === 0) this.freePages(page.pfn);
+  }
+
+  /** Bytes of frames handed out, for the debugger's memory figures. */
+  get allocatedBytes(): number {
+    return this.allocated * PAGE_SIZE;
+  }
+}
