@@ -23,7 +23,7 @@ ${COMMANDS.map((c) => `    ${c.name.padEnd(12)} ${c.summary}`).join('\n')}
 const cli = meow(HELP, {
   importMeta: import.meta,
   autoHelp: false,
-  allowUnknownFlags: false,
+  allowUnknownFlags: true, // unknown flags are reported below, in one line
   flags: {
     help: { type: 'boolean', shortFlag: 'h' },
     output: { type: 'string', shortFlag: 'o' },
@@ -70,7 +70,7 @@ async function main(): Promise<number> {
   }
   const flags = cli.flags as unknown as Flags;
   for (const [k, v] of Object.entries(flags)) {
-    if (v === undefined || v === false || k === 'help') continue;
+    if (v === undefined || v === false || k === 'help' || (Array.isArray(v) && v.length === 0)) continue; // isMultiple flags default to []
     if (!command.flags.includes(k)) {
       io.err(`ckpt ${name}: unknown option --${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} (see ckpt ${name} --help)`);
       return EXIT_USAGE;

@@ -1,0 +1,61 @@
+// The failure pane's facts: errno, function, check, record and its fields, a hex dump, and what
+// the restarting task was left with.
+
+import { ERRNO } from '../kernel/errno.js';
+import type { CrCtx } from '../ckpt/context.js';
+import type { CrError } from '../ckpt/errors.js';
+import { decodeRecordAt } from '../image/v1/layout.js';
+import type { Stage } from './stage.js';
+import type { Failure, FailureField, HexLine } from './types.js';
+
+const HEX_BEFORE = 48;
+const HEX_AFTER = 80;
+
+/** The bytes around `at`, 16 per line, with `marked` absolute offsets flagged. */
+export function hexAround(stage: Stage, at: number, marked: Set<number>): HexLine[] {
+  const size = stage.imageSize();
+  const start = Math.max(0, Math.floor((at - HEX_BEFORE) / 16) * 16);
+  const end = size === null ? at + HEX_AFTER : Math.min(size, at + HEX_AFTER);
+  if (end <= start) return [];
+  const bytes = stage.imageBytes(start, end - start);
+  const lines: HexLine[] = [];
+  for (let off = 0; off < bytes.length; off += 16) {
+    const chunk = [...bytes.subarray(off, off + 16)];
+    const m: number[] = [];
+    chunk.forEach((_, i) => {
+      if (marked.has(start + off + i)) m.push(i);
+    });
+    lines.push({ offset: start + off, bytes: chunk, marked: m });
+  }
+  return lines;
+}
+
+export function failureOf(ctx: CrCtx, e: CrError, stage: Stage): Failure {
+  let fields: FailureField[] = [];
+  const marked = new Set<number>();
+  if (e.record && stage.kind === 'restart') {
+    const raw = stage.imageBytes(e.record.offset, 8 + 256);
+    const decoded = decodeRecordAt(raw, e.record.offset);
+    fields = decoded.fields.map((f) => ({ ...f, offending: f.name === e.field }));
+    for (const f of fields) if (f.offending) for (let i = 0; i < f.size; i++) marked.add(f.offset + i);
+  }
+  if (!marked.size) marked.add(e.offset);
+  const restored = ctx.vmas.filter((v) => v.state === 'restored').map((v) => v.index);
+  const isRestart = stage.kind === 'restart';
+  return {
+    stage: stage.kind,
+    errno: e.errno,
+    errnoValue: ERRNO[e.errno],
+    fn: e.fn,
+    check: e.check,
+    field: e.field,
+    offset: e.offset,
+    record: e.record,
+    recordFields: fields,
+    hex: isRestart ? hexAround(stage, e.offset, marked) : [],
+    restoredVmas: restored,
+    pastPointOfNoReturn: ctx.pastPointOfNoReturn,
+    taskUnchanged: isRestart && !ctx.pastPointOfNoReturn,
+    summary: e.describe(),
+  };
+}
