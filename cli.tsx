@@ -2,12 +2,21 @@
 // ckpt: one meow call, then dispatch on the first word to a command.
 
 import meow from 'meow';
-import { COMMANDS, findCommand } from './source/commands/index.js';
+import { COMMANDS, DEFAULT_COMMAND, findCommand } from './source/commands/index.js';
 import { EXIT_FAILED, EXIT_USAGE, UsageError, type Flags } from './source/commands/command.js';
 import { describeError } from './source/commands/errors.js';
 
+// Colours off before anything loads chalk: NO_COLOR, TERM=dumb and --no-color all mean no colour.
+// No module imported above loads chalk; Ink is imported later, only by the debugger's run().
+// React's development build (the default when NODE_ENV is unset) renders several times slower.
+process.env.NODE_ENV ??= 'production';
+if ((process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') || process.env.TERM === 'dumb' || process.argv.includes('--no-color')) {
+  process.env.FORCE_COLOR = '0';
+}
+
 const HELP = `
   Usage
+    $ ckpt                        the demo: a sample checkpointed and restarted in the debugger
     $ ckpt <command> [options]
 
   Commands
@@ -18,6 +27,7 @@ ${COMMANDS.map((c) => `    ${c.name.padEnd(12)} ${c.summary}`).join('\n')}
   Options
     --help       this help, or a command's
     --version    the version
+    --no-color   no colours (also NO_COLOR=1 or TERM=dumb)
 `;
 
 const cli = meow(HELP, {
@@ -38,11 +48,20 @@ const cli = meow(HELP, {
     break: { type: 'string', isMultiple: true },
     run: { type: 'boolean' },
     autoplay: { type: 'string' },
+    color: { type: 'boolean', default: true },
     // capture
     skipUnsupported: { type: 'boolean' },
     stopped: { type: 'boolean' },
   },
 });
+
+// a reader that goes away (ckpt | head) ends the output, not with a stack trace
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
 
 const io = {
   out: (line: string) => process.stdout.write(line + '\n'),
@@ -50,16 +69,16 @@ const io = {
 };
 
 async function main(): Promise<number> {
-  const [name, ...input] = cli.input;
-  if (!name) {
-    if (cli.flags.help) {
-      io.out(HELP.trim());
-      return 0;
-    }
+  const [first, ...rest] = cli.input;
+  if (!first && cli.flags.help) {
     io.out(HELP.trim());
     return 0;
   }
-  const command = findCommand(name);
+  // no command name: the demo (a sample given alone is the demo's sample)
+  const named = first ? findCommand(first) : undefined;
+  const command = named ?? (first === undefined || first.endsWith('.json') ? DEFAULT_COMMAND : undefined);
+  const name = command?.name ?? first ?? '';
+  const input = named ? rest : cli.input;
   if (!command) {
     io.err(`ckpt: unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
     return EXIT_USAGE;
@@ -70,7 +89,7 @@ async function main(): Promise<number> {
   }
   const flags = cli.flags as unknown as Flags;
   for (const [k, v] of Object.entries(flags)) {
-    if (v === undefined || v === false || k === 'help' || (Array.isArray(v) && v.length === 0)) continue; // isMultiple flags default to []
+    if (v === undefined || v === false || k === 'help' || k === 'color' || (Array.isArray(v) && v.length === 0)) continue; // isMultiple flags default to []
     if (!command.flags.includes(k)) {
       io.err(`ckpt ${name}: unknown option --${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} (see ckpt ${name} --help)`);
       return EXIT_USAGE;

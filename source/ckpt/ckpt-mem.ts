@@ -183,7 +183,13 @@ export function* writeMm(ctx: CrCtx): Engine<void> {
     if (ctx.profile.fixes(4)) ctx.fail('EOVERFLOW', 'cr_write_mm', `map_count ${mm.mapCount} exceeds ${ctx.writer!.maxCount}`, 'map_count');
     yield ctx.defect(4, 'cr_write_mm', `map_count ${mm.mapCount} stored in __s16 as ${wrapS16(mm.mapCount)}`);
   }
-  if (mm.flags !== 0) {
+  if (ctx.profile.fixes(8)) {
+    // hardened: mm->flags saved where the format has a field for them (v2); never silently dropped
+    if (ctx.writer!.format === 'v2') hh.mmFlags = BigInt(mm.flags);
+    else if (mm.flags !== 0) {
+      ctx.fail('EOVERFLOW', 'cr_write_mm', `mm->flags 0x${mm.flags.toString(16)} has no field in format ${ctx.writer!.format}: use format v2`, 'mm_flags');
+    }
+  } else if (mm.flags !== 0) {
     yield ctx.defect(8, 'cr_write_mm', `mm->flags 0x${mm.flags.toString(16)} is not saved (FIX: need also mm->flags)`);
   }
   ctx.mmHeader = hh;

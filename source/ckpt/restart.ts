@@ -19,8 +19,8 @@ function* readHead(ctx: CrCtx): Engine<void> {
   if (hh.rev !== CR_VERSION) ctx.fail('EINVAL', fn, `format revision ${hh.rev}, expected ${CR_VERSION}`, 'rev');
 }
 
-/** cr_read_task_struct: the task record and its comm string */
-function* readTaskStruct(ctx: CrCtx): Engine<void> {
+/** cr_read_task_struct: the task record and its comm string (returned instead of set when deferred) */
+function* readTaskStruct(ctx: CrCtx): Engine<string | null> {
   const fn = 'cr_read_task_struct';
   yield ctx.boundary('task', fn, null);
   const hh = ctx.reader!.task(fn);
@@ -29,13 +29,17 @@ function* readTaskStruct(ctx: CrCtx): Engine<void> {
   }
   const comm = ctx.reader!.string(hh.taskCommLen, fn);
   const nul = comm.indexOf(0);
-  ctx.task.comm = comm.subarray(0, nul < 0 ? comm.length : nul).toString('latin1');
+  const name = comm.subarray(0, nul < 0 ? comm.length : nul).toString('latin1');
+  // hardened (defect 9): nothing of the task changes before the point of no return
+  if (ctx.profile.fixes(9)) return name;
+  ctx.task.comm = name;
+  return null;
 }
 
 /** cr_read_task: task_struct, then mm; thread and cpu records are skipped */
 function* readTask(ctx: CrCtx, preflight: Preflight | null): Engine<void> {
-  yield* readTaskStruct(ctx);
-  yield* readMm(ctx, preflight);
+  const deferredComm = yield* readTaskStruct(ctx);
+  yield* readMm(ctx, preflight, deferredComm === null ? undefined : () => (ctx.task.comm = deferredComm));
   ctx.reader!.skipOptional('cr_read_task');
 }
 

@@ -231,10 +231,27 @@ function* readMmContext(ctx: CrCtx, mm: MmStruct): Engine<void> {
   const fn = 'cr_read_mm_context';
   yield ctx.boundary('mm_context', fn, null);
   crHbufGet(ctx, SIZEOF.cr_hdr_mm_context);
+  try {
+    yield* readMmContextBody(ctx, mm);
+  } catch (e) {
+    if (ctx.profile.fixes(3)) crHbufPut(ctx, SIZEOF.cr_hdr_mm_context); // hardened: error paths put the hbuf too
+    throw e;
+  }
+  crHbufPut(ctx, SIZEOF.cr_hdr_mm_context);
+}
+
+/** cr_read_mm_context, past its cr_hbuf_get: what its error paths return from */
+function* readMmContextBody(ctx: CrCtx, mm: MmStruct): Engine<void> {
+  const fn = 'cr_read_mm_context';
   const hh = ctx.reader!.mmContext(fn);
   if (hh.nldt < 0) ctx.fail('EINVAL', fn, `nldt ${hh.nldt} < 0`, 'nldt');
   if (hh.ldtEntrySize !== LDT_ENTRY_SIZE) ctx.fail('EINVAL', fn, `ldt_entry_size ${hh.ldtEntrySize} != ${LDT_ENTRY_SIZE}`, 'ldt_entry_size');
   const seedBug = !ctx.profile.fixes(7);
+  if (!seedBug) {
+    // hardened: the LDT is the image's, whole: no entry of the restarting task's own LDT survives
+    mm.context.ldt = Buffer.alloc(0);
+    mm.context.size = 0;
+  }
   const raw = Buffer.alloc(LDT_ENTRY_SIZE);
   let lossy = 0;
   for (let n = 0; n < hh.nldt; n++) {
@@ -247,7 +264,6 @@ function* readMmContext(ctx: CrCtx, mm: MmStruct): Engine<void> {
   if (lossy) {
     yield ctx.defect(7, fn, `${lossy} of ${hh.nldt} LDT entries rebuilt without base bits 24-31, limit bits 16-19 or avl`);
   }
-  crHbufPut(ctx, SIZEOF.cr_hdr_mm_context);
 }
 
 /** cr_destroy_mm: unmap every VMA of the restarting task */
@@ -261,11 +277,22 @@ function destroyMm(ctx: CrCtx, mm: MmStruct): void {
 /** A hook run before the point of no return: the hardened profile validates the whole image there. */
 export type Preflight = (ctx: CrCtx) => Engine<void>;
 
-/** cr_read_mm */
-export function* readMm(ctx: CrCtx, preflight: Preflight | null): Engine<void> {
-  const fn = 'cr_read_mm';
-  yield ctx.boundary('mm', fn, null);
+/** cr_read_mm; atPonr (hardened) applies what was read before the point of no return, right after it */
+export function* readMm(ctx: CrCtx, preflight: Preflight | null, atPonr?: () => void): Engine<void> {
+  yield ctx.boundary('mm', 'cr_read_mm', null);
   crHbufGet(ctx, SIZEOF.cr_hdr_mm);
+  const hbuf = { held: true };
+  try {
+    yield* readMmBody(ctx, preflight, hbuf, atPonr);
+  } catch (e) {
+    if (ctx.profile.fixes(3) && hbuf.held) crHbufPut(ctx, SIZEOF.cr_hdr_mm); // hardened: balanced on error too
+    throw e;
+  }
+}
+
+/** cr_read_mm, past its cr_hbuf_get: what its error paths return from */
+function* readMmBody(ctx: CrCtx, preflight: Preflight | null, hbuf: { held: boolean }, atPonr?: () => void): Engine<void> {
+  const fn = 'cr_read_mm';
   const hh = ctx.reader!.mm(fn);
   ctx.mmHeader = hh;
   ctx.restart.mapCount = hh.mapCount;
@@ -289,6 +316,9 @@ export function* readMm(ctx: CrCtx, preflight: Preflight | null): Engine<void> {
   yield { kind: 'ponr' };
 
   applyMmHeader(mm, hh);
+  // hardened: mm->flags where the image carries them (format v2); v1 has no field for them
+  if (ctx.profile.fixes(8) && hh.mmFlags !== undefined) mm.flags = Number(BigInt.asUintN(32, hh.mmFlags));
+  atPonr?.();
   for (let i = 0; i < hh.mapCount; i++) {
     ctx.vmas.push({
       index: i, start: 0, end: 0, flags: 0, pgoff: 0, file: null, state: 'pending', dumped: 0, zero: 0, clean: 0,
@@ -300,5 +330,6 @@ export function* readMm(ctx: CrCtx, preflight: Preflight | null): Engine<void> {
     yield* readVma(ctx, mm, ctx.vmas[i]!);
   }
   crHbufPut(ctx, SIZEOF.cr_hdr_mm);
+  hbuf.held = false;
   yield* readMmContext(ctx, mm);
 }

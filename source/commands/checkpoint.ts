@@ -1,7 +1,8 @@
 // ckpt checkpoint SAMPLE -o IMAGE: runs the checkpoint to the end and prints a summary.
 
 import * as fs from 'node:fs';
-import { checkpoint, runToEnd } from '../ckpt/engine.js';
+import { checkpoint, type Outcome } from '../ckpt/engine.js';
+import type { Engine } from '../ckpt/events.js';
 import { writerFor } from '../image/open.js';
 import { FileSink } from '../image/sink.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, str, type Command } from './command.js';
@@ -9,26 +10,47 @@ import { taskOfSample } from './load.js';
 import { formatOf, profileOf } from './options.js';
 import { checkpointSummary, failureLine } from './report.js';
 
+/** Exit status of a checkpoint stopped by Ctrl-C (128 + SIGINT) or by SIGTERM (128 + 15). */
+export const EXIT_INTERRUPTED = 130;
+export const EXIT_TERMINATED = 143;
+
+/** Events run between two turns of the event loop: small enough that a Ctrl-C is seen at once. */
+const SLICE_EVENTS = 4096;
+
+/** Runs an engine to its end a slice at a time, yielding to the event loop between slices; null when stopped early. */
+export async function driveInSlices<T>(events: Engine<T>, stop: () => boolean): Promise<T | null> {
+  for (;;) {
+    for (let i = 0; i < SLICE_EVENTS; i++) {
+      const r = events.next();
+      if (r.done) return r.value;
+    }
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (stop()) return null;
+  }
+}
+
 export const checkpointCommand: Command = {
   name: 'checkpoint',
   summary: 'checkpoint a sample process to an image, headless',
   flags: ['output', 'profile', 'format'],
-  help: `Usage: ckpt checkpoint SAMPLE -o IMAGE [--profile rfc2008|hardened] [--format v1]
+  help: `Usage: ckpt checkpoint SAMPLE -o IMAGE [--profile rfc2008|hardened] [--format v1|v2]
 
 Builds the process SAMPLE describes in the simulated kernel and checkpoints its memory with the
 seed's algorithm (cr_write_mm: per VMA scan, dump, free). The image is written to a temporary
-file and renamed to IMAGE only when complete: a failed checkpoint leaves IMAGE as it was.
+file and renamed to IMAGE only when complete: a failed or interrupted (Ctrl-C) checkpoint
+leaves IMAGE as it was.
 
 Options
   -o, --output IMAGE   where to write the image (required)
   --profile NAME       rfc2008 (default: the seed as posted, defects and all) or hardened
-  --format NAME        image format: v1 (the seed's)
+  --format NAME        image format: v1 (the seed's, default) or v2 (u32/u64 counts, page runs,
+                       a CRC32C on every record and run, a tail with totals)
 
-Exit status: 0 written, 1 the checkpoint failed (errno named), 2 usage.
+Exit status: 0 written, 1 the checkpoint failed (errno named), 2 usage, 130 interrupted.
 
 Example
   ckpt checkpoint samples/hello.json -o hello.img`,
-  run(input, flags, io) {
+  async run(input, flags, io) {
     const [sample, ...rest] = input;
     if (!sample || rest.length) throw new UsageError('checkpoint takes one SAMPLE');
     const output = str(flags, 'output');
@@ -44,14 +66,31 @@ Example
       return EXIT_FAILED;
     }
     const run = checkpoint(task, writerFor(format, sink, task.pid), { profile });
-    const outcome = (() => {
-      try {
-        return runToEnd(run.events);
-      } catch (e) {
-        sink.abort();
-        throw e;
-      }
-    })();
+    // The engine runs in slices so that a Ctrl-C is seen mid-run: the partial image is dropped
+    // (its temporary file removed) and an existing image under that name is left as it was.
+    let interrupted: NodeJS.Signals | null = null;
+    const onSignal = (sig: NodeJS.Signals) => {
+      interrupted = sig;
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let outcome: Outcome | null;
+    try {
+      outcome = await driveInSlices(run.events, () => interrupted !== null);
+    } catch (e) {
+      sink.abort();
+      throw e;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    if (outcome === null) {
+      run.events.return({ ok: true });
+      sink.abort();
+      const where = run.ctx.fn ? ` in ${run.ctx.fn}` : '';
+      io.err(`ckpt: checkpoint interrupted (${interrupted ?? 'signal'})${where} at image byte ${run.ctx.imageOffset}; ${output} not written${fs.existsSync(output) ? ' (the existing file is untouched)' : ''}`);
+      return interrupted === 'SIGTERM' ? EXIT_TERMINATED : EXIT_INTERRUPTED;
+    }
     if (!outcome.ok) {
       io.err(`ckpt: ${failureLine('checkpoint', outcome.error, run.ctx)}; ${output} not written`);
       return EXIT_FAILED;

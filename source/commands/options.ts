@@ -10,7 +10,7 @@ export function profileOf(flags: Flags): Profile {
   return PROFILES[name];
 }
 
-export const FORMATS: readonly FormatName[] = ['v1'];
+export const FORMATS: readonly FormatName[] = ['v1', 'v2'];
 
 export function formatOf(flags: Flags): FormatName {
   const name = str(flags, 'format') ?? 'v1';

@@ -1,6 +1,8 @@
 // ckpt restart IMAGE [--into SAMPLE] [--verify SAMPLE]: restarts an image into a simulated task.
 
 import { restart, runToEnd } from '../ckpt/engine.js';
+import { preflight } from '../ckpt/preflight.js';
+import { printable } from '../image/errors.js';
 import { openImage } from '../image/open.js';
 import { Kernel } from '../kernel/task.js';
 import { buildTask, loadSample, verifyTask } from '../sample/index.js';
@@ -15,8 +17,9 @@ export const restartCommand: Command = {
   flags: ['into', 'verify', 'profile'],
   help: `Usage: ckpt restart IMAGE [--into SAMPLE] [--verify SAMPLE] [--profile rfc2008|hardened]
 
-Restarts IMAGE with the seed's algorithm (cr_read_mm) inside a restarting task: its old memory
-is destroyed at the point of no return, then every VMA is mapped again and its pages read in.
+Restarts IMAGE (format v1 or v2, detected from its head) with the seed's algorithm (cr_read_mm)
+inside a restarting task: its old memory is destroyed at the point of no return, then every VMA
+is mapped again and its pages read in.
 
 Options
   --into SAMPLE     the restarting task (default: a small built-in program); file names in the
@@ -24,7 +27,10 @@ Options
   --verify SAMPLE   compare the restored memory with the process SAMPLE describes (VMAs, flags,
                     every page, LDT) and list each difference; the seed's documented losses are
                     marked with the defect that causes them. Its files are also made available.
-  --profile NAME    rfc2008 (default) or hardened
+  --profile NAME    rfc2008 (default) or hardened: validates the whole image (lengths, counts
+                    against the file's size, page addresses, names inside the root, v2
+                    checksums) before the point of no return, so a bad image leaves the
+                    restarting task exactly as it was
 
 Exit status: 0 restarted (and verified), 1 the restart failed or verify found a difference, 2 usage.
 
@@ -38,11 +44,11 @@ Example
     const verifySample = verifyFile ? loadSample(verifyFile) : null;
     const task = restartingTask(str(flags, 'into'), verifySample);
     const reader = openImage(image);
-    const run = restart(task, reader, { profile });
+    const run = restart(task, reader, { profile, preflight });
     const outcome = runToEnd(run.events);
     if (!outcome.ok) {
       io.err(`ckpt: ${failureLine('restart', outcome.error, run.ctx)}`);
-      for (const d of run.ctx.defects) io.err(`ckpt:   defect ${d.defect} in ${d.fn}: ${d.message}`);
+      for (const d of run.ctx.defects) io.err(printable(`ckpt:   defect ${d.defect} in ${d.fn}: ${d.message}`));
       return EXIT_FAILED;
     }
     for (const line of restartSummary(run.ctx, image)) io.out(line);

@@ -28,6 +28,11 @@ export class CrError extends Error {
   /** One line naming what and where: errno, function, check, record and byte offset. */
   describe(): string {
     const rec = this.record ? `, record ${this.record.kind} #${this.record.index} at byte ${this.record.offset}` : '';
-    return `-${this.errno} in ${this.fn}: ${this.check}${rec} (image offset ${this.offset})`;
+    return printable(`-${this.errno} in ${this.fn}: ${this.check}${rec} (image offset ${this.offset})`);
   }
+}
+
+/** Text from an image (a file name) made safe for one line: control characters become \xNN. */
+export function printable(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -7,6 +7,9 @@ import { FileSource, type ImageSource } from './source.js';
 import { CR_HEAD_MAGIC } from './v1/format.js';
 import { V1Reader } from './v1/reader.js';
 import { V1Writer } from './v1/writer.js';
+import { V2_MAGIC, V2_MAGIC_OFFSET } from './v2/format.js';
+import { V2Reader } from './v2/reader.js';
+import { V2Writer } from './v2/writer.js';
 
 /** Why an image cannot be opened at all: a missing file or one that is no image. */
 export class ImageOpenError extends Error {
@@ -17,8 +20,13 @@ export class ImageOpenError extends Error {
 
 /** The format an image's first bytes announce, or null when they announce none we know. */
 export function detectFormat(src: ImageSource): FormatName | null {
-  if (src.size < 16) return src.size >= 8 ? 'v1' : null;
   const at = src.offset;
+  if (src.size >= V2_MAGIC_OFFSET + 8) {
+    const head = src.read(V2_MAGIC_OFFSET + 8);
+    src.seek(at);
+    if (head.readBigUInt64LE(V2_MAGIC_OFFSET) === V2_MAGIC) return 'v2';
+  }
+  if (src.size < 16) return src.size >= 8 ? 'v1' : null;
   const head = src.read(16);
   src.seek(at);
   if (head.readBigUInt64LE(8) === CR_HEAD_MAGIC) return 'v1';
@@ -41,6 +49,7 @@ export function openSource(file: string): FileSource {
 export function readerFor(src: ImageSource, file: string): ImageReader {
   const format = detectFormat(src);
   if (format === 'v1') return new V1Reader(src);
+  if (format === 'v2') return new V2Reader(src);
   throw new ImageOpenError(file, `not a ckpt image: ${src.size} bytes and no known head at byte 0`);
 }
 
@@ -56,5 +65,6 @@ export function openImage(file: string): ImageReader {
 
 export function writerFor(format: FormatName, sink: ImageSink, pid: number): ImageWriter {
   if (format === 'v1') return new V1Writer(sink, pid);
+  if (format === 'v2') return new V2Writer(sink, pid);
   throw new Error(`format ${format} is not available`);
 }

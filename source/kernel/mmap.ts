@@ -105,9 +105,16 @@ export function mprotectFixup(mm: MmStruct, vma: VmArea, start: number, end: num
   vma.flags = newFlags;
   vma.pageProt = vmGetPageProt(newFlags);
   if (!(newFlags & VM_WRITE)) {
-    for (let a = vma.start as number; a < vma.end; a += PAGE_SIZE) {
-      const pte = mm.pte(a);
-      if (pte) pte.writable = false;
+    const first = vma.start / PAGE_SIZE;
+    const last = vma.end / PAGE_SIZE;
+    if (last - first > mm.ptes.size) {
+      // a VMA larger than the page table: walk the ptes, not every address (as zapRange does)
+      for (const [vpn, pte] of mm.ptes) if (vpn >= first && vpn < last) pte.writable = false;
+    } else {
+      for (let vpn = first; vpn < last; vpn++) {
+        const pte = mm.ptes.get(vpn);
+        if (pte) pte.writable = false;
+      }
     }
   }
   return vma;

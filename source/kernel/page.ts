@@ -4,7 +4,31 @@ import { PAGE_SIZE } from './constants.js';
 import { pfn, type Pfn } from './types.js';
 import type { AddressSpace } from './pagecache.js';
 
-const FRAMES_PER_CHUNK = 4096; // 16 MiB of frames per chunk
+// Frames live in chunks that double in size: the first holds 256 frames (1 MiB), so that a new
+// kernel costs little (tests make thousands); each next one twice as many, up to 65536 frames
+// (256 MiB), so that a large task needs few chunks. Every chunk is an ArrayBuffer, and V8 runs a
+// full GC each time external memory grows by 64 MiB or so: few large chunks mean few GCs.
+const FIRST_CHUNK_SHIFT = 8;
+const DOUBLINGS = 8;
+const MAX_CHUNK_FRAMES = 1 << (FIRST_CHUNK_SHIFT + DOUBLINGS);
+/** Frames in the doubling chunks 0 .. DOUBLINGS-1. */
+const DOUBLING_FRAMES = ((1 << DOUBLINGS) - 1) << FIRST_CHUNK_SHIFT;
+
+/** The chunk that holds frame n. */
+function chunkOf(n: number): number {
+  if (n < DOUBLING_FRAMES) return 31 - Math.clz32((n >>> FIRST_CHUNK_SHIFT) + 1);
+  return DOUBLINGS + Math.floor((n - DOUBLING_FRAMES) / MAX_CHUNK_FRAMES);
+}
+
+/** The first frame of chunk c. */
+function chunkStart(c: number): number {
+  return c < DOUBLINGS ? ((1 << c) - 1) << FIRST_CHUNK_SHIFT : DOUBLING_FRAMES + (c - DOUBLINGS) * MAX_CHUNK_FRAMES;
+}
+
+/** Frames in chunk c. */
+function chunkFrames(c: number): number {
+  return c < DOUBLINGS ? 1 << (FIRST_CHUNK_SHIFT + c) : MAX_CHUNK_FRAMES;
+}
 
 /** struct page: a frame with its reference count and, for page-cache pages, its mapping. */
 export class Page {
@@ -45,9 +69,9 @@ export class PageAllocator {
   }
 
   frame(n: Pfn): Buffer {
-    const chunk = this.chunks[Math.floor(n / FRAMES_PER_CHUNK)]!;
-    const off = (n % FRAMES_PER_CHUNK) * PAGE_SIZE;
-    return chunk.subarray(off, off + PAGE_SIZE);
+    const c = chunkOf(n);
+    const off = (n - chunkStart(c)) * PAGE_SIZE;
+    return this.chunks[c]!.subarray(off, off + PAGE_SIZE);
   }
 
   private takeFrame(): number {
@@ -57,10 +81,10 @@ export class PageAllocator {
       return reused;
     }
     const n = this.nextFresh++;
-    const c = Math.floor(n / FRAMES_PER_CHUNK);
+    const c = chunkOf(n);
     if (c === this.chunks.length) {
-      this.chunks.push(Buffer.alloc(FRAMES_PER_CHUNK * PAGE_SIZE)); // calloc: untouched frames cost no RSS
-      this.inUse.push(new Uint8Array(FRAMES_PER_CHUNK));
+      this.chunks.push(Buffer.alloc(chunkFrames(c) * PAGE_SIZE)); // calloc: untouched frames cost no RSS
+      this.inUse.push(new Uint8Array(chunkFrames(c)));
     }
     return n;
   }
@@ -68,7 +92,8 @@ export class PageAllocator {
   /** alloc_page(GFP_HIGHUSER): a zeroed frame with one reference. */
   allocPage(): Page {
     const n = this.takeFrame();
-    this.inUse[Math.floor(n / FRAMES_PER_CHUNK)]![n % FRAMES_PER_CHUNK] = 1;
+    const c = chunkOf(n);
+    this.inUse[c]![n - chunkStart(c)] = 1;
     this.allocated++;
     return new Page(pfn(n), this);
   }
@@ -79,7 +104,8 @@ export class PageAllocator {
   }
 
   isFree(n: Pfn): boolean {
-    return this.inUse[Math.floor(n / FRAMES_PER_CHUNK)]?.[n % FRAMES_PER_CHUNK] !== 1;
+    const c = chunkOf(n);
+    return this.inUse[c]?.[n - chunkStart(c)] !== 1;
   }
 
   /** free_pages(): returns false, and records a bad page, when the frame is already free. */
@@ -88,7 +114,8 @@ export class PageAllocator {
       this.badPages.push({ pfn: n, what: 'free_pages of a frame that is already free' });
       return false;
     }
-    this.inUse[Math.floor(n / FRAMES_PER_CHUNK)]![n % FRAMES_PER_CHUNK] = 0;
+    const c = chunkOf(n);
+    this.inUse[c]![n - chunkStart(c)] = 0;
     this.freeList.push(n);
     this.allocated--;
     return true;

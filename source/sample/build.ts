@@ -16,6 +16,7 @@ import { Kernel, type Task } from '../kernel/task.js';
 import { userPageForWrite } from '../kernel/uaccess.js';
 import { vaddr } from '../kernel/types.js';
 import type { Vfs } from '../kernel/vfs.js';
+import type { VmArea } from '../kernel/mm.js';
 import { fillPage } from './generate.js';
 import { SampleError } from './parse.js';
 import { MM_SAMPLE_FIELDS, type Contents, type Sample } from './schema.js';
@@ -59,6 +60,15 @@ function literal(c: Contents, sample: Sample, jsonPath: string): Buffer {
 function fileData(sample: Sample, i: number): Buffer {
   const f = sample.files[i]!;
   const jsonPath = `$.files[${i}].contents`;
+  if (f.contents === undefined) {
+    // a captured file: zeros where nothing was captured, each range laid over it
+    const data = Buffer.alloc(f.size ?? 0);
+    (f.ranges ?? []).forEach((r, k) => {
+      const bytes = literal(r.contents, sample, `$.files[${i}].ranges[${k}].contents`);
+      bytes.copy(data, r.offset, 0, Math.min(bytes.length, data.length - r.offset));
+    });
+    return data;
+  }
   if ('generate' in f.contents) {
     const size = f.size ?? PAGE_SIZE;
     const data = Buffer.alloc(size);
@@ -70,8 +80,11 @@ function fileData(sample: Sample, i: number): Buffer {
     return data;
   }
   const bytes = literal(f.contents, sample, jsonPath);
-  if (f.size !== undefined && f.size > bytes.length) return Buffer.concat([bytes, Buffer.alloc(f.size - bytes.length)]);
-  return bytes;
+  const data = f.size !== undefined && f.size > bytes.length ? Buffer.concat([bytes, Buffer.alloc(f.size - bytes.length)]) : bytes;
+  (f.ranges ?? []).forEach((r, k) => {
+    literal(r.contents, sample, `$.files[${i}].ranges[${k}].contents`).copy(data, r.offset);
+  });
+  return data;
 }
 
 /** Fills a VFS with the sample's files. */
@@ -109,6 +122,7 @@ export function buildTask(kernel: Kernel, sample: Sample): Task {
       vma.flags |= extra & ~implied;
     }
     if (extra & VM_MAYSHARE && !(extra & VM_SHARED)) vma.flags = (vma.flags | VM_MAYSHARE) & ~VM_SHARED;
+    if (v.vmFlags !== undefined) vma.flags = v.vmFlags; // a captured VMA: exactly the flags it had
     vma.pageProt = vmGetPageProt(vma.flags);
   });
 
@@ -130,6 +144,27 @@ export function buildTask(kernel: Kernel, sample: Sample): Task {
 
   sample.activity.forEach((a, i) => applyActivity(task, sample, a, `$.activity[${i}]`));
   return task;
+}
+
+/**
+ * A write into a VMA without VM_WRITE as get_user_pages(FOLL_WRITE | FOLL_FORCE) makes it for
+ * ptrace and /proc/PID/mem: allowed when the VMA has VM_MAYWRITE; a private VMA gets a COW copy,
+ * mapped read-only as the VMA is.
+ */
+function forcedWrite(mm: Task['mm'], vma: VmArea, addr: number, where: string, jsonPath: string): Buffer {
+  if (!(vma.flags & VM_MAYWRITE)) {
+    throw new SampleError(where, jsonPath, `VMA at 0x${vma.start.toString(16)} has no VM_MAYWRITE: even a forced write fails`);
+  }
+  if (vma.flags & VM_MAYSHARE && !(vma.flags & VM_SHARED)) {
+    throw new SampleError(where, jsonPath, `VMA at 0x${vma.start.toString(16)} is a read-only shared mapping: a forced write fails`);
+  }
+  const page = addr - (addr % PAGE_SIZE);
+  if (handleMmFault(mm, vma, page, true) & 0x3) {
+    throw new SampleError(where, jsonPath, `forced write fault at 0x${page.toString(16)} failed (beyond the end of its file?)`);
+  }
+  const pte = mm.pte(page)!;
+  pte.writable = false;
+  return pte.page.data();
 }
 
 function applyActivity(task: Task, sample: Sample, a: Sample['activity'][number], jsonPath: string): void {
@@ -154,6 +189,7 @@ function applyActivity(task: Task, sample: Sample, a: Sample['activity'][number]
     case 'write': {
       const writable = (addr: number): Buffer => {
         const vma = vmaFor(addr);
+        if (a.force && !(vma.flags & VM_WRITE)) return forcedWrite(mm, vma, addr, where, jsonPath);
         if (!(vma.flags & VM_WRITE)) {
           throw new SampleError(where, jsonPath, `VMA at 0x${vma.start.toString(16)} is not writable: write first, then mprotect`);
         }

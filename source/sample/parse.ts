@@ -1,7 +1,8 @@
 // Validates a sample's JSON into a Sample; every error names the JSON path at fault.
 
 import {
-  MM_SAMPLE_FIELDS, type Activity, type Contents, type Sample, type SampleFile, type SampleLdtEntry, type SampleVma,
+  MM_SAMPLE_FIELDS, type Activity, type Contents, type Sample, type SampleFile, type SampleLdtEntry,
+  type SampleSkippedVma, type SampleVma,
 } from './schema.js';
 import { VM_FLAG_NAMES } from '../kernel/constants.js';
 
@@ -91,10 +92,25 @@ function contents(c: Checker, v: Json | undefined, path: string): Contents {
 
 function file(c: Checker, v: Json, path: string): SampleFile {
   const o = c.obj(v, path);
-  const f: SampleFile = { path: c.str(o.path, `${path}.path`), contents: contents(c, o.contents, `${path}.contents`) };
+  const f: SampleFile = { path: c.str(o.path, `${path}.path`) };
+  if (o.contents !== undefined || o.ranges === undefined) f.contents = contents(c, o.contents, `${path}.contents`);
   if (!f.path.startsWith('/')) c.fail(`${path}.path`, `expected an absolute path, got ${show(f.path)}`);
   const size = c.optNum(o.size, `${path}.size`, 1 << 30);
   if (size !== undefined) f.size = size;
+  if (o.ranges !== undefined) {
+    if (size === undefined) c.fail(`${path}.size`, 'a file given by ranges needs its size');
+    f.ranges = c.arr(o.ranges, `${path}.ranges`).map((r, i) => {
+      const at = `${path}.ranges[${i}]`;
+      const ro = c.obj(r, at);
+      const offset = c.num(ro.offset, `${at}.offset`, size);
+      const rc = contents(c, ro.contents, `${at}.contents`);
+      if ('generate' in rc) c.fail(`${at}.contents`, 'a range holds literal or blob contents, not generated ones');
+      if ('blob' in rc && offset + rc.blob.length > size) {
+        c.fail(`${at}.contents.blob.length`, `range ${offset}+${rc.blob.length} ends beyond the file's size ${size}`);
+      }
+      return { offset, contents: rc };
+    });
+  }
   return f;
 }
 
@@ -118,6 +134,27 @@ function vma(c: Checker, v: Json, path: string): SampleVma {
       return name;
     });
   }
+  const vmFlags = c.optNum(o.vmFlags, `${path}.vmFlags`, 0xffffffff);
+  if (vmFlags !== undefined) out.vmFlags = vmFlags;
+  if (o.label !== undefined) out.label = c.str(o.label, `${path}.label`);
+  return out;
+}
+
+function hexStr(c: Checker, v: Json | undefined, path: string): string {
+  const s = c.str(v, path);
+  if (!/^0x[0-9a-fA-F]{1,16}$/.test(s)) c.fail(path, `expected a hex address like "0x7fff0000", got ${show(s)}`);
+  return s;
+}
+
+function skippedVma(c: Checker, v: Json, path: string): SampleSkippedVma {
+  const o = c.obj(v, path);
+  const perms = c.str(o.perms, `${path}.perms`);
+  if (!PERMS.test(perms)) c.fail(`${path}.perms`, `expected four letters like "rw-p" or "r--s", got ${show(perms)}`);
+  const out: SampleSkippedVma = {
+    start: hexStr(c, o.start, `${path}.start`), end: hexStr(c, o.end, `${path}.end`), perms, reason: c.str(o.reason, `${path}.reason`),
+  };
+  if (o.file !== undefined) out.file = c.str(o.file, `${path}.file`);
+  if (o.flags !== undefined) out.flags = c.arr(o.flags, `${path}.flags`).map((f, i) => c.str(f, `${path}.flags[${i}]`));
   if (o.label !== undefined) out.label = c.str(o.label, `${path}.label`);
   return out;
 }
@@ -151,6 +188,10 @@ function activity(c: Checker, v: Json, path: string): Activity {
       if (pages !== undefined) a.pages = pages;
       if (o.contents !== undefined) a.contents = contents(c, o.contents, `${path}.contents`);
       if (pages === undefined && a.contents === undefined) c.fail(path, 'a write needs pages or contents');
+      if (o.force !== undefined) {
+        if (typeof o.force !== 'boolean') c.fail(`${path}.force`, `expected true or false, got ${show(o.force)}`);
+        if (o.force) a.force = true;
+      }
       return a;
     }
     case 'mprotect': {
@@ -183,6 +224,8 @@ export function parseSample(value: unknown, where: string): Sample {
     activity: c.arr(o.activity ?? [], '$.activity').map((a, i) => activity(c, a, `$.activity[${i}]`)),
   };
   if (o.description !== undefined) sample.description = c.str(o.description, '$.description');
+  if (o.warnings !== undefined) sample.warnings = c.arr(o.warnings, '$.warnings').map((w, i) => c.str(w, `$.warnings[${i}]`));
+  if (o.skipped !== undefined) sample.skipped = c.arr(o.skipped, '$.skipped').map((v, i) => skippedVma(c, v, `$.skipped[${i}]`));
   sample.vmas.forEach((v, i) => {
     const prev = sample.vmas[i - 1];
     if (prev && v.start < prev.end) {

@@ -14,6 +14,17 @@ export interface SampleFile {
   path: string;
   /** Size in bytes; generated contents fill it, literal contents are padded with zeros. */
   size?: number;
+  /** The file's bytes. May be left out when `ranges` is given: the file is then zeros apart from its ranges. */
+  contents?: Contents;
+  /**
+   * Captured samples: only some ranges of the file are known (the ones a process mapped), each
+   * laid over the file at its byte offset; `size` is then required and gives the file's real size.
+   */
+  ranges?: SampleFileRange[];
+}
+
+export interface SampleFileRange {
+  offset: number;
   contents: Contents;
 }
 
@@ -27,6 +38,11 @@ export interface SampleVma {
   pgoff?: number;
   /** vm_flags beyond what perms and the mapping imply, by name (VM_GROWSDOWN, VM_IO, ...). */
   flags?: string[];
+  /**
+   * Captured samples: the VMA's exact vm_flags. When given, the VMA gets exactly these flags
+   * once mapped (bits mmap(2) cannot set or clear, such as a missing VM_MAYWRITE, included).
+   */
+  vmFlags?: number;
   /** A label for people: text, data, heap, stack, [vdso] ... */
   label?: string;
 }
@@ -46,8 +62,12 @@ export interface SampleLdtEntry {
 export type Activity =
   /** Touch pages for reading: anonymous ones get ZERO_PAGE, file ones their page-cache page. */
   | { op: 'read'; start: number; pages: number }
-  /** Write pages: the whole pages with generated contents, or bytes at start. */
-  | { op: 'write'; start: number; pages?: number; contents?: Contents }
+  /**
+   * Write pages: the whole pages with generated contents, or bytes at start. With `force`, the
+   * write is made as ptrace or /proc/PID/mem make it (FOLL_FORCE): a VMA without VM_WRITE but with
+   * VM_MAYWRITE is written too, a private one through a copy-on-write page.
+   */
+  | { op: 'write'; start: number; pages?: number; contents?: Contents; force?: boolean }
   /** Change a range's protection, as mprotect(2) does. */
   | { op: 'mprotect'; start: number; pages: number; perms: string };
 
@@ -55,6 +75,18 @@ export const MM_SAMPLE_FIELDS = [
   'start_code', 'end_code', 'start_data', 'end_data', 'start_brk', 'brk', 'start_stack',
   'arg_start', 'arg_end', 'env_start', 'env_end',
 ] as const;
+
+/** Captured samples: a VMA of the real process that the sample leaves out, and why. */
+export interface SampleSkippedVma {
+  /** Hex strings as /proc/PID/maps prints them: exact even above 2^53 (the vsyscall page). */
+  start: string;
+  end: string;
+  perms: string;
+  file?: string;
+  flags?: string[];
+  label?: string;
+  reason: string;
+}
 
 export interface Sample {
   format: 'ckpt-sample';
@@ -67,6 +99,10 @@ export interface Sample {
   vmas: SampleVma[];
   ldt: SampleLdtEntry[];
   activity: Activity[];
+  /** Things a checkpoint of this sample should carry as warnings (e.g. VMAs left out by capture). */
+  warnings?: string[];
+  /** VMAs of the real process that are not in `vmas`, each with the reason. */
+  skipped?: SampleSkippedVma[];
   /** Where the sample was read from, for resolving blobs and naming it in errors. */
   origin?: string;
 }

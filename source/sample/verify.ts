@@ -81,8 +81,11 @@ export function verifyTask(restored: Task, expected: Task): VerifyReport {
     if (ra.equals(rb)) continue;
     const da = decodeDesc(ra);
     const db = decodeDesc(rb);
-    const lossy = descBase(da) === (descBase(db) & 0xffffff) && descLimit(da) === (descLimit(db) & 0xffff) &&
-      da.type === db.type && da.d === db.d && da.g === db.g && da.p === db.p;
+    const truncated = descBase(da) === (descBase(db) & 0xffffff) && descLimit(da) === (descLimit(db) & 0xffff);
+    // the seed rebuilds through modify_ldt's old mode, which clears an entry whose (truncated)
+    // base and limit are both 0: the entry comes back empty, whatever its other bits were
+    const cleared = ra.every((x) => x === 0) && (descBase(db) & 0xffffff) === 0 && (descLimit(db) & 0xffff) === 0;
+    const lossy = cleared || (truncated && da.type === db.type && da.d === db.d && da.g === db.g && da.p === db.p);
     diffs.push({
       what: `LDT entry ${e}: base ${hex(descBase(da))} limit ${hex(descLimit(da))} avl ${da.avl}, expected base ${hex(descBase(db))} limit ${hex(descLimit(db))} avl ${db.avl}`,
       defect: lossy ? 7 : null,

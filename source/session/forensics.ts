@@ -8,14 +8,17 @@ import { decodeRecordAt } from '../image/v1/layout.js';
 import type { Stage } from './stage.js';
 import type { Failure, FailureField, HexLine } from './types.js';
 
-const HEX_BEFORE = 48;
-const HEX_AFTER = 80;
+const HEX_BEFORE = 96;
+const HEX_AFTER = 112;
 
 /** The bytes around `at`, 16 per line, with `marked` absolute offsets flagged. */
 export function hexAround(stage: Stage, at: number, marked: Set<number>): HexLine[] {
   const size = stage.imageSize();
-  const start = Math.max(0, Math.floor((at - HEX_BEFORE) / 16) * 16);
-  const end = size === null ? at + HEX_AFTER : Math.min(size, at + HEX_AFTER);
+  // around the failing offset and every marked byte (a field of a record read earlier)
+  const lo = Math.min(at, ...marked);
+  const hi = Math.max(at, ...marked);
+  const start = Math.max(0, Math.floor((lo - HEX_BEFORE) / 16) * 16);
+  const end = size === null ? hi + HEX_AFTER : Math.min(size, hi + HEX_AFTER);
   if (end <= start) return [];
   const bytes = stage.imageBytes(start, end - start);
   const lines: HexLine[] = [];

@@ -22,7 +22,7 @@ export class EventLog {
 
   /** The newest entries, oldest first. */
   tail(n: number): LogEntry[] {
-    return this.ring.slice(-n);
+    return n <= 0 ? [] : this.ring.slice(-n); // slice(-0) would be the whole ring
   }
 
   get total(): number {

@@ -147,6 +147,8 @@ export interface CrHdrMm {
   tag: number;
   fields: Record<MmFieldName, bigint>;
   mapCount: number;
+  /** mm->flags: format v2 only (v1 has no field for it, defect 8); absent when not saved. */
+  mmFlags?: bigint;
 }
 
 export function encodeMm(m: CrHdrMm): Buffer {

@@ -12,6 +12,8 @@ export class V1Reader implements ImageReader {
   readonly format = 'v1' as const;
   record: RecordRef | null = null;
   private count = 0;
+  /** The record count and current record at each record start read so far: a seek back (validation) restores them. */
+  private readonly marks = new Map<number, { count: number; record: RecordRef | null }>();
   constructor(private readonly src: ImageSource) {}
 
   get offset(): number {
@@ -41,6 +43,7 @@ export class V1Reader implements ImageReader {
   /** cr_read_obj: the header, then at most n bytes of payload */
   private obj(n: number, fn: string): { h: CrHdr; payload: Buffer } {
     const offset = this.src.offset;
+    if (!this.marks.has(offset)) this.marks.set(offset, { count: this.count, record: this.record });
     this.record = { kind: 'header', index: this.count++, offset };
     const hb = Buffer.alloc(SIZEOF.cr_hdr);
     this.kread(hb, 0, hb.length, fn);
@@ -104,6 +107,11 @@ export class V1Reader implements ImageReader {
   }
   seek(offset: number): void {
     this.src.seek(offset);
+    const mark = this.marks.get(offset);
+    if (mark) {
+      this.count = mark.count;
+      this.record = mark.record;
+    }
   }
   close(): void {
     this.src.close();

@@ -1,0 +1,263 @@
+// Benchmark: checkpoints the 1 GiB sample to a file and restarts it, then copies the same number
+// of bytes to a file and back with plain Node streams (the floor). Prints MB/s for each, the
+// ratio to the floor, and the peak RSS of each phase. Run with `npm run bench` (node --expose-gc).
+//
+//   node --expose-gc dist/bench/bench.js [SAMPLE] [--runs N] [--keep]
+//
+// Each phase runs in a child process of its own (`--phase NAME SAMPLE IMAGE FLOOR`), so that every
+// phase starts from the same state: a fresh process whose memory has never been faulted in.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
+import { Kernel } from '../source/kernel/task.js';
+import { PAGE_SIZE } from '../source/kernel/constants.js';
+import { buildTask, buildVfs, loadSample, type Sample } from '../source/sample/index.js';
+import { RESTARTER } from '../source/sample/restarter.js';
+import { fillPage } from '../source/sample/generate.js';
+import { checkpoint, restart, runToEnd } from '../source/ckpt/engine.js';
+import { FileSink } from '../source/image/sink.js';
+import { openImage } from '../source/image/open.js';
+import { V1Writer } from '../source/image/v1/writer.js';
+
+const MiB = 1024 * 1024;
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const keep = args.includes('--keep');
+const runsAt = args.indexOf('--runs');
+/** Each phase runs this many times and the fastest run counts. */
+const runs = runsAt >= 0 ? Math.max(1, Number(args[runsAt + 1]) || 1) : 3;
+const sampleFile = args.includes('--phase') ? ''
+  : args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--runs') ?? path.resolve(here, '../../samples/bench-1g.json');
+
+/** Peak RSS while the main thread is busy in synchronous engine code: a worker samples it. */
+class RssSampler {
+  private readonly peak = new Int32Array(new SharedArrayBuffer(4));
+  private readonly worker: Worker;
+  constructor() {
+    this.worker = new Worker(
+      `const { workerData } = require('node:worker_threads');
+       const peak = new Int32Array(workerData);
+       setInterval(() => {
+         const mib = Math.ceil(process.memoryUsage.rss() / ${MiB});
+         if (mib > Atomics.load(peak, 0)) Atomics.store(peak, 0, mib);
+       }, 5);`,
+      { eval: true, workerData: this.peak.buffer },
+    );
+    this.worker.unref();
+  }
+  /** Starts a phase: the peak is reset to the RSS now. */
+  reset(): void {
+    Atomics.store(this.peak, 0, Math.ceil(process.memoryUsage.rss() / MiB));
+  }
+  /** The peak RSS since reset, in MiB. */
+  read(): number {
+    return Math.max(Atomics.load(this.peak, 0), Math.ceil(process.memoryUsage.rss() / MiB));
+  }
+  stop(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+function gc(): void {
+  const g = (globalThis as { gc?: () => void }).gc;
+  if (g) {
+    g();
+    g();
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Phase {
+  name: string;
+  seconds: number;
+  bytes: number;
+  peakRss: number;
+}
+
+async function timed(sampler: RssSampler, name: string, bytes: number, f: () => void | Promise<void>): Promise<Phase> {
+  gc();
+  await sleep(20);
+  sampler.reset();
+  const t = performance.now();
+  await f();
+  const seconds = (performance.now() - t) / 1000;
+  await sleep(20); // one more sample after the phase
+  return { name, seconds, bytes, peakRss: sampler.read() };
+}
+
+/** The floor's write: bytes from memory to a file through a write stream, then fsync, as the file sink does. */
+async function streamWrite(file: string, data: Buffer): Promise<void> {
+  const fd = fs.openSync(file, 'w');
+  const ws = fs.createWriteStream('', { fd, autoClose: false, highWaterMark: MiB });
+  for (let off = 0; off < data.length; off += MiB) {
+    if (!ws.write(data.subarray(off, Math.min(off + MiB, data.length)))) await new Promise<void>((r) => ws.once('drain', () => r()));
+  }
+  await new Promise<void>((resolve, reject) => ws.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  fs.fsyncSync(fd);
+  fs.closeSync(fd);
+}
+
+/**
+ * The floor's read: the file back into memory through a read stream, keeping its chunks. Like a
+ * restart, it lands in memory the process has not touched before (the stream allocates each chunk).
+ */
+async function streamRead(file: string, expect: number): Promise<Buffer[]> {
+  const chunks: Buffer[] = [];
+  let got = 0;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: MiB })) {
+    chunks.push(chunk as Buffer);
+    got += (chunk as Buffer).length;
+  }
+  if (got !== expect) throw new Error(`read back ${got} of ${expect} bytes`);
+  return chunks;
+}
+
+/** Spot-checks the restored task: the first page of each written range has the generated bytes. */
+function spotCheck(sample: Sample, task: ReturnType<typeof buildTask>): number {
+  const expected = Buffer.alloc(PAGE_SIZE);
+  let checked = 0;
+  for (const a of sample.activity) {
+    if (a.op !== 'write' || !a.contents || !('generate' in a.contents)) continue;
+    fillPage(a.contents.generate, expected, a.contents.seed ?? 1, a.start);
+    const pte = task.mm.pte(a.start);
+    if (!pte || !pte.page.data().equals(expected)) throw new Error(`restored page at 0x${a.start.toString(16)} differs`);
+    checked++;
+  }
+  return checked;
+}
+
+interface PhaseReport extends Phase {
+  /** Bytes the sample's task has resident (checkpoint phase only). */
+  resident?: number;
+  build?: Phase;
+  checked?: number;
+}
+
+/** One phase, in this (child) process: it starts from a fresh heap, as a real checkpoint or restart would. */
+async function runPhase(phase: string, sampleFile: string, image: string, floorFile: string): Promise<PhaseReport> {
+  const sampler = new RssSampler();
+  const sample = loadSample(sampleFile);
+  try {
+    switch (phase) {
+      case 'checkpoint': {
+        const kernel = new Kernel();
+        let task: ReturnType<typeof buildTask> | null = null;
+        const build = await timed(sampler, 'build sample', 0, () => {
+          task = buildTask(kernel, sample);
+        });
+        const ckpt: PhaseReport = await timed(sampler, 'checkpoint', 0, () => {
+          const run = checkpoint(task!, new V1Writer(new FileSink(image), task!.pid), { time: 0n });
+          const outcome = runToEnd(run.events);
+          if (!outcome.ok) throw new Error(outcome.error.describe());
+        });
+        ckpt.bytes = fs.statSync(image).size;
+        ckpt.resident = kernel.allocator.allocatedBytes;
+        ckpt.build = build;
+        return ckpt;
+      }
+      case 'restart': {
+        // the restarting task, with the sample's files in its root, as on the machine a restart runs on
+        const kernel = new Kernel();
+        const target = buildTask(kernel, RESTARTER);
+        for (const inode of buildVfs(kernel, sample).list()) if (!target.root.lookup(inode.path)) target.root.addFile(inode.path, inode.data);
+        const bytes = fs.statSync(image).size;
+        const rst: PhaseReport = await timed(sampler, 'restart', bytes, () => {
+          const run = restart(target, openImage(image));
+          const outcome = runToEnd(run.events);
+          if (!outcome.ok) throw new Error(outcome.error.describe());
+        });
+        rst.checked = spotCheck(sample, target);
+        return rst;
+      }
+      case 'floor-write': {
+        // the same number of bytes, resident in memory first, as the checkpointed task's pages are
+        const bytes = fs.statSync(image).size;
+        const data = Buffer.allocUnsafe(bytes);
+        for (let off = 0; off + PAGE_SIZE <= bytes; off += PAGE_SIZE) fillPage('random', data.subarray(off, off + PAGE_SIZE), 7, off);
+        return await timed(sampler, 'floor write (stream)', bytes, () => streamWrite(floorFile, data));
+      }
+      case 'floor-read': {
+        const bytes = fs.statSync(floorFile).size;
+        let back: Buffer[] = [];
+        const r = await timed(sampler, 'floor read (stream)', bytes, async () => {
+          back = await streamRead(floorFile, bytes);
+        });
+        if (back.length === 0) throw new Error('nothing read back');
+        return r;
+      }
+      default:
+        throw new Error(`unknown phase ${phase}`);
+    }
+  } finally {
+    await sampler.stop();
+  }
+}
+
+/** Runs one phase in a child process and returns its report. */
+function child(phase: string, image: string, floorFile: string): PhaseReport {
+  const self = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, ['--expose-gc', self, '--phase', phase, sampleFile, image, floorFile], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`phase ${phase} failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as PhaseReport;
+}
+
+async function main(): Promise<void> {
+  const at = args.indexOf('--phase');
+  if (at >= 0) {
+    const [phase, sample, image, floorFile] = args.slice(at + 1);
+    console.log(JSON.stringify(await runPhase(phase!, sample!, image!, floorFile!)));
+    return;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-bench-'));
+  const image = path.join(dir, 'bench.img');
+  const floorFile = path.join(dir, 'floor.bin');
+  // each phase in its own process: the checkpoint's kernel is gone before the restart starts,
+  // and no phase inherits memory another one has already faulted in
+  // best of `runs` for every phase alike: other load on the machine only ever slows a run down
+  const best = (phase: string): PhaseReport => {
+    const all = Array.from({ length: runs }, () => child(phase, image, floorFile));
+    return all.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  };
+  const ckpt = best('checkpoint');
+  const rst = best('restart');
+  const floorW = best('floor-write');
+  const floorR = best('floor-read');
+  const build = ckpt.build!;
+  const imageBytes = ckpt.bytes;
+
+  const mbs = (p: Phase) => p.bytes / MiB / p.seconds;
+  const residentMiB = ckpt.resident! / MiB;
+  const rssGoal = 1.3 * residentMiB + 150;
+  const rows: [string, string, string, string, string][] = [
+    ['phase', 'seconds', 'MB/s', 'vs floor', 'peak RSS MiB'],
+    [build.name, build.seconds.toFixed(2), '-', '-', String(build.peakRss)],
+    [ckpt.name, ckpt.seconds.toFixed(2), mbs(ckpt).toFixed(0), (mbs(floorW) / mbs(ckpt)).toFixed(2) + 'x', String(ckpt.peakRss)],
+    [rst.name, rst.seconds.toFixed(2), mbs(rst).toFixed(0), (mbs(floorR) / mbs(rst)).toFixed(2) + 'x', String(rst.peakRss)],
+    [floorW.name, floorW.seconds.toFixed(2), mbs(floorW).toFixed(0), '1.00x', String(floorW.peakRss)],
+    [floorR.name, floorR.seconds.toFixed(2), mbs(floorR).toFixed(0), '1.00x', String(floorR.peakRss)],
+  ];
+  const width = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  console.log(`ckpt benchmark: ${path.basename(sampleFile)}, ${os.cpus().length} cores, Node ${process.version}`);
+  console.log(`resident ${residentMiB.toFixed(0)} MiB in the sample's task; image ${(imageBytes / MiB).toFixed(1)} MiB; MB = MiB (2^20 bytes); best of ${runs} run(s) per phase`);
+  console.log(`load average before: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  for (const r of rows) console.log(r.map((v, c) => (c === 0 ? v.padEnd(width[c]!) : v.padStart(width[c]!))).join('  '));
+  console.log(`spot check: ${rst.checked} restored pages match their generated contents`);
+  const ok = (b: boolean) => (b ? 'met' : 'MISSED');
+  console.log(`goal: checkpoint within 2x the floor write: ${ok(mbs(floorW) / mbs(ckpt) <= 2)}`);
+  console.log(`goal: restart within 2x the floor read: ${ok(mbs(floorR) / mbs(rst) <= 2)}`);
+  console.log(`goal: peak RSS under 1.3 x resident + 150 MiB = ${rssGoal.toFixed(0)} MiB: ` +
+    `${ok(Math.max(ckpt.peakRss, rst.peakRss) <= rssGoal)} (checkpoint ${ckpt.peakRss}, restart ${rst.peakRss})`);
+
+  if (keep) console.log(`kept ${dir}`);
+  else fs.rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});
