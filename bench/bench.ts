@@ -151,7 +151,7 @@ async function runPhase(phase: string, sampleFile: string, image: string, floorF
           task = buildTask(kernel, sample);
         });
         const ckpt: PhaseReport = await timed(sampler, 'checkpoint', 0, () => {
-          const run = checkpoint(task!, new V1Writer(new FileSink(image), task!.pid), { time: 0n });
+          const run = checkpoint(task!, new V1Writer(new FileSink(image), task!.pid), { time: 0n, tracePages: false });
           const outcome = runToEnd(run.events);
           if (!outcome.ok) throw new Error(outcome.error.describe());
         });
@@ -167,7 +167,7 @@ async function runPhase(phase: string, sampleFile: string, image: string, floorF
         for (const inode of buildVfs(kernel, sample).list()) if (!target.root.lookup(inode.path)) target.root.addFile(inode.path, inode.data);
         const bytes = fs.statSync(image).size;
         const rst: PhaseReport = await timed(sampler, 'restart', bytes, () => {
-          const run = restart(target, openImage(image));
+          const run = restart(target, openImage(image), { tracePages: false });
           const outcome = runToEnd(run.events);
           if (!outcome.ok) throw new Error(outcome.error.describe());
         });

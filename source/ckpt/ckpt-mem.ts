@@ -46,16 +46,16 @@ function* vmaFillPgarr(ctx: CrCtx, pgarr: CrPgarr, vma: VmArea, cursor: { addr: 
 
     if (page === alloc.zeroPage) {
       prog.zero++; // zero page: ignore
-      yield { kind: 'page', fn: 'cr_vma_fill_pgarr', addr, outcome: 'zero', vma: prog.index };
+      if (ctx.tracePages) yield { kind: 'page', fn: 'cr_vma_fill_pgarr', addr, outcome: 'zero', vma: prog.index };
     } else if (cow && page.mapping !== null) {
       prog.clean++; // clean cow: ignore
-      yield { kind: 'page', fn: 'cr_vma_fill_pgarr', addr, outcome: 'clean', vma: prog.index };
+      if (ctx.tracePages) yield { kind: 'page', fn: 'cr_vma_fill_pgarr', addr, outcome: 'clean', vma: prog.index };
     } else {
       alloc.getPage(page);
       pgarr.setAddr(slot, addr);
       pgarr.pages[slot++] = page;
       prog.dumped++;
-      yield { kind: 'page', fn: 'cr_vma_fill_pgarr', addr, outcome: 'dumped', vma: prog.index };
+      if (ctx.tracePages) yield { kind: 'page', fn: 'cr_vma_fill_pgarr', addr, outcome: 'dumped', vma: prog.index };
       if (--nr === 0) {
         addr += PAGE_SIZE;
         break;
@@ -97,7 +97,7 @@ function* vmaDumpPages(ctx: CrCtx, total: number, prog: VmaProgress): Engine<num
     if (p.nused) yield { kind: 'pgarr', fn: 'cr_vma_dump_pages', index: p.serial, vma: prog.index };
     for (let i = 0; i < p.nused; i++) {
       w.pageData(p.pages[i]!.data(), 'cr_vma_dump_pages'); // kmap + cr_kwrite
-      yield { kind: 'page', fn: 'cr_vma_dump_pages', addr: p.addr(i), outcome: 'written', vma: prog.index };
+      if (ctx.tracePages) yield { kind: 'page', fn: 'cr_vma_dump_pages', addr: p.addr(i), outcome: 'written', vma: prog.index };
     }
   }
   return total;
@@ -134,13 +134,13 @@ function* writeVma(ctx: CrCtx, vma: VmArea, prog: VmaProgress): Engine<void> {
   }
 
   // (1) scan
+  prog.state = 'scanning'; // the phase the VMA is in, shown while paused at its boundary
   yield ctx.boundary('scan', 'cr_vma_scan_pages', prog.index);
-  prog.state = 'scanning';
   const nr = yield* vmaScanPages(ctx, vma, prog);
 
   // (2) dump
-  yield ctx.boundary('dump', 'cr_vma_dump_pages', prog.index);
   prog.state = 'dumping';
+  yield ctx.boundary('dump', 'cr_vma_dump_pages', prog.index);
   if (nr > ctx.writer!.maxCount) {
     if (ctx.profile.fixes(4)) {
       ctx.fail('EOVERFLOW', 'cr_write_vma', `VMA #${prog.index} has ${nr} pages to dump; npages is __s16 in ${ctx.writer!.format} (max ${ctx.writer!.maxCount}): use format v2`, 'npages');
@@ -153,8 +153,8 @@ function* writeVma(ctx: CrCtx, vma: VmArea, prog: VmaProgress): Engine<void> {
   yield* vmaDumpPages(ctx, nr, prog);
 
   // (3) free
-  yield ctx.boundary('free', 'cr_pgarr_release', prog.index);
   prog.state = 'freeing';
+  yield ctx.boundary('free', 'cr_pgarr_release', prog.index);
   yield* pgarrRelease(ctx);
   prog.state = 'dumped';
 }

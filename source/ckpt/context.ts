@@ -74,6 +74,11 @@ export class CrCtx {
   pastPointOfNoReturn = false;
   readonly restart: RestartProgress = { vmaIndex: -1, mapCount: null, pagesRead: 0, step: null };
   error: CrError | null = null;
+  /**
+   * Announce every page scanned, written or read. A driver that does not step page by page
+   * turns this off: a page event passes through every generator up to the driver.
+   */
+  tracePages = true;
   finished = false;
 
   constructor(

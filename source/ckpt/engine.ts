@@ -24,6 +24,10 @@ export interface CheckpointOptions {
   profile?: Profile;
   /** The head's time field, seconds since the epoch (fixed in golden tests). */
   time?: bigint;
+  /** Yield an event for every page (default); a driver that never stops at pages turns it off. */
+  tracePages?: boolean;
+  /** Warnings the process description carries (e.g. VMAs a capture left out), announced first. */
+  warnings?: readonly string[];
 }
 
 export interface RestartOptions {
@@ -32,6 +36,8 @@ export interface RestartOptions {
   root?: Vfs;
   /** Run before the point of no return when the profile validates first. */
   preflight?: Preflight;
+  /** As for checkpoint. */
+  tracePages?: boolean;
 }
 
 /** Runs body between cr_ctx_alloc and cr_ctx_free, and turns a CrError into an Outcome. */
@@ -56,12 +62,15 @@ function* withCtx(ctx: CrCtx, body: Engine<void>, onFail: () => void, onOk: () =
 export function checkpoint(task: Task, writer: ImageWriter, opts: CheckpointOptions = {}): Run {
   const ctx = new CrCtx(CR_CTX_CKPT, task.pid, task, task.root, opts.profile ?? RFC2008, writer, null);
   const time = opts.time ?? BigInt(Math.floor(Date.now() / 1000));
-  return { ctx, events: withCtx(ctx, doCheckpoint(ctx, time), () => writer.abort(), () => writer.commit()) };
+  ctx.tracePages = opts.tracePages ?? true;
+  const body = withWarnings(ctx, opts.warnings ?? [], doCheckpoint(ctx, time));
+  return { ctx, events: withCtx(ctx, body, () => writer.abort(), () => writer.commit()) };
 }
 
 /** sys_restart: rebuilds task's memory from reader, in place */
 export function restart(task: Task, reader: ImageReader, opts: RestartOptions = {}): Run {
   const ctx = new CrCtx(CR_CTX_RSTR, task.pid, task, opts.root ?? task.root, opts.profile ?? RFC2008, null, reader);
+  ctx.tracePages = opts.tracePages ?? true;
   const events = withCtx(ctx, doRestartTraced(ctx, opts.preflight ?? null), () => reader.close(), () => reader.close());
   return { ctx, events };
 }
@@ -76,6 +85,11 @@ function* doRestartTraced(ctx: CrCtx, preflight: Preflight | null): Engine<void>
     }
     throw e;
   }
+}
+
+function* withWarnings(ctx: CrCtx, warnings: readonly string[], body: Engine<void>): Engine<void> {
+  for (const w of warnings) yield ctx.warn('sys_checkpoint', w);
+  yield* body;
 }
 
 /** Runs an engine to its end without pausing: what the headless commands do. */

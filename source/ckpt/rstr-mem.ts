@@ -66,7 +66,7 @@ function* vmaReadPagesData(ctx: CrCtx, npages: number, hh: CrHdrVma, prog: VmaPr
       ctx.reader!.pageData(page, 'cr_vma_read_pages_data');
       ctx.restart.pagesRead++;
       prog.dumped++;
-      yield { kind: 'page', fn: 'cr_vma_read_pages_data', addr, outcome: 'read', vma: prog.index };
+      if (ctx.tracePages) yield { kind: 'page', fn: 'cr_vma_read_pages_data', addr, outcome: 'read', vma: prog.index };
     }
   }
 }
@@ -150,8 +150,8 @@ function* readVma(ctx: CrCtx, mm: MmStruct, prog: VmaProgress): Engine<void> {
 
 function* readVmaBody(ctx: CrCtx, mm: MmStruct, prog: VmaProgress): Engine<void> {
   const fn = 'cr_read_vma';
-  yield ctx.boundary('mmap', fn, prog.index);
   prog.state = 'mapping';
+  yield ctx.boundary('mmap', fn, prog.index);
   const hh = ctx.reader!.vma(fn);
   prog.start = Number(hh.vmStart);
   prog.end = Number(hh.vmEnd);

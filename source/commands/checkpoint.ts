@@ -14,13 +14,14 @@ import { checkpointSummary, failureLine } from './report.js';
 export const EXIT_INTERRUPTED = 130;
 export const EXIT_TERMINATED = 143;
 
-/** Events run between two turns of the event loop: small enough that a Ctrl-C is seen at once. */
-const SLICE_EVENTS = 4096;
+/** How long the engine runs between two turns of the event loop: short enough that a Ctrl-C is seen at once. */
+const SLICE_MS = 20;
 
 /** Runs an engine to its end a slice at a time, yielding to the event loop between slices; null when stopped early. */
 export async function driveInSlices<T>(events: Engine<T>, stop: () => boolean): Promise<T | null> {
   for (;;) {
-    for (let i = 0; i < SLICE_EVENTS; i++) {
+    const deadline = performance.now() + SLICE_MS;
+    for (let i = 0; (i & 15) !== 0 || performance.now() < deadline; i++) {
       const r = events.next();
       if (r.done) return r.value;
     }
@@ -57,7 +58,7 @@ Example
     if (!output) throw new UsageError('checkpoint needs -o IMAGE');
     const profile = profileOf(flags);
     const format = formatOf(flags);
-    const { task } = taskOfSample(sample);
+    const { task, sample: described } = taskOfSample(sample);
     let sink: FileSink;
     try {
       sink = new FileSink(output);
@@ -65,7 +66,7 @@ Example
       io.err(`ckpt: cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       return EXIT_FAILED;
     }
-    const run = checkpoint(task, writerFor(format, sink, task.pid), { profile });
+    const run = checkpoint(task, writerFor(format, sink, task.pid), { profile, tracePages: false, warnings: described.warnings ?? [] });
     // The engine runs in slices so that a Ctrl-C is seen mid-run: the partial image is dropped
     // (its temporary file removed) and an existing image under that name is left as it was.
     let interrupted: NodeJS.Signals | null = null;

@@ -3,6 +3,7 @@
 // TERM=dumb, CI) it prints plain progress lines and exits with the engine's result. The UI is
 // imported only here, after cli.tsx has mapped NO_COLOR / TERM=dumb / --no-color to FORCE_COLOR=0.
 
+import { preflight } from '../ckpt/preflight.js';
 import type { Breakpoint, JobOptions, Stage } from '../session/index.js';
 import { BreakpointSyntaxError, debugCheckpointJob, debugRestartJob, parseBreakpoint } from '../session/index.js';
 import { UsageError, str, type CommandIo, type Flags, type Command } from './command.js';
@@ -72,7 +73,7 @@ export async function debugStages(stages: Stage[], d: DebuggerFlags, io: Command
 }
 
 export function jobOptions(flags: Flags): JobOptions {
-  return { profile: profileOf(flags), format: formatOf(flags) };
+  return { profile: profileOf(flags), format: formatOf(flags), preflight };
 }
 
 export const debugCommand: Command = {

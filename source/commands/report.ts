@@ -21,6 +21,7 @@ export function checkpointSummary(ctx: CrCtx, image: string, bytes: number): str
     `  pages       ${n(dumped)} dumped, ${n(zero + clean)} skipped (${n(zero)} zero page, ${n(clean)} clean file)`,
     `  image       ${n(bytes)} bytes`,
     `  page-arrays ${ctx.pgarrSerial} allocated`,
+    ...ctx.warnings.map((w) => `  warning     ${w}`),
     ...(ctx.defects.length ? [`  defects     ${ctx.defects.length} fired:`, ...defectLines(ctx)] : ['  defects     none fired']),
   ];
 }

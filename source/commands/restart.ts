@@ -44,7 +44,7 @@ Example
     const verifySample = verifyFile ? loadSample(verifyFile) : null;
     const task = restartingTask(str(flags, 'into'), verifySample);
     const reader = openImage(image);
-    const run = restart(task, reader, { profile, preflight });
+    const run = restart(task, reader, { profile, preflight, tracePages: false });
     const outcome = runToEnd(run.events);
     if (!outcome.ok) {
       io.err(`ckpt: ${failureLine('restart', outcome.error, run.ctx)}`);

@@ -40,6 +40,8 @@ export function failureOf(ctx: CrCtx, e: CrError, stage: Stage): Failure {
     const raw = stage.imageBytes(e.record.offset, 8 + 256);
     const decoded = decodeRecordAt(raw, e.record.offset);
     fields = decoded.fields.map((f) => ({ ...f, offending: f.name === e.field }));
+    // a failure in a CR_HDR_STRING record is about its string (a name that cannot be opened)
+    if (!e.field && e.record.kind === 'CR_HDR_STRING') fields = fields.map((f) => ({ ...f, offending: f.name === 'string' }));
     for (const f of fields) if (f.offending) for (let i = 0; i < f.size; i++) marked.add(f.offset + i);
   }
   if (!marked.size) marked.add(e.offset);

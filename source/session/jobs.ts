@@ -32,11 +32,11 @@ function readFileRange(file: string, offset: number, length: number): Buffer {
 }
 
 /** Checkpoints task into sink (a file when output is given, else memory). */
-export function checkpointStage(task: Task, label: string, sink: ImageSink, opts: JobOptions): Stage {
+export function checkpointStage(task: Task, label: string, sink: ImageSink, opts: JobOptions, warnings: readonly string[] = []): Stage {
   return {
     kind: 'checkpoint',
     label,
-    start: () => checkpoint(task, writerFor(opts.format, sink, task.pid), { profile: opts.profile }),
+    start: () => checkpoint(task, writerFor(opts.format, sink, task.pid), { profile: opts.profile, warnings }),
     imageBytes: () => Buffer.alloc(0),
     imageSize: () => null,
   };
@@ -88,7 +88,7 @@ export function debugCheckpointJob(samplePath: string, output: string | null, op
   const sample = loadSample(samplePath);
   const task = buildTask(new Kernel(), sample);
   const sink = output ? new FileSink(output) : new MemorySink();
-  return [checkpointStage(task, `checkpoint ${samplePath}${output ? ` -> ${output}` : ''}`, sink, opts)];
+  return [checkpointStage(task, `checkpoint ${samplePath}${output ? ` -> ${output}` : ''}`, sink, opts, sample.warnings ?? [])];
 }
 
 /** ckpt debug restart IMAGE [--into SAMPLE] */
@@ -104,7 +104,7 @@ export function demoJob(samplePath: string, opts: JobOptions): Stage[] {
   const task = buildTask(new Kernel(), sample);
   const sink = new MemorySink();
   return [
-    checkpointStage(task, `checkpoint ${samplePath}`, sink, opts),
+    checkpointStage(task, `checkpoint ${samplePath}`, sink, opts, sample.warnings ?? []),
     restartMemoryStage(`restart of ${sample.comm}'s image`, sink, () => restartingTask(null, sample), opts),
   ];
 }

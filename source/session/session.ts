@@ -162,6 +162,7 @@ export class DebugSession {
     if (this.state === 'finished' || this.state === 'failed' || this.disposed) return;
     this.target = target;
     this.setState('running', 'running');
+    if (this.run) this.run.ctx.tracePages = target.until === 'page';
     this.pump();
   }
 
@@ -170,6 +171,7 @@ export class DebugSession {
     if (!stage) return false;
     this.stageIndex++;
     this.run = stage.start();
+    this.run.ctx.tracePages = this.target?.until === 'page';
     this.currentVma = null;
     this.log.add('info', '', `stage ${this.stageIndex + 1}/${this.stages.length}: ${stage.label} [profile ${this.run.ctx.profile.name}]`);
     this.emitLog();

@@ -76,7 +76,7 @@ export function App({ session, autoplayMs = null, intro = null, onQuit, size }: 
         setLogBack((b) => Math.max(0, Math.min(Math.max(0, snap.log.length - 1), b - delta)));
         return;
       case 'chain':
-        setChainScroll((s) => Math.max(0, Math.min(Math.max(0, snap.chain.arrays.length - 1), s + delta)));
+        setChainScroll((s) => Math.max(0, Math.min(Math.max(0, snap.chain.arrays.length - 1), s - delta)));
         return;
       case 'failure':
         setFailScroll((s) => s + delta);
@@ -139,6 +139,11 @@ export function App({ session, autoplayMs = null, intro = null, onQuit, size }: 
     },
   );
 
+  // keys are read from here on (useInput turned raw mode on in its effect, which ran before this
+  // one): until then the hint line says so instead of offering keys
+  const [ready, setReady] = useState(false);
+  useEffect(() => setReady(true), []);
+
   const stripVma = selected ?? snap.currentVma;
   const cells = stripCells(L.chainWidth, L.bottom);
   // the session reads the kernel's pages; redo it only when the snapshot or the choice changes
@@ -171,7 +176,7 @@ export function App({ session, autoplayMs = null, intro = null, onQuit, size }: 
           )}
         </>
       )}
-      <StatusLine snap={snap} width={w} message={message} autoplay={autoplay !== null} />
+      <StatusLine snap={snap} width={w} message={ready ? message : 'starting…'} autoplay={autoplay !== null} />
     </Box>
   );
 }

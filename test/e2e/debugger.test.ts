@@ -25,7 +25,7 @@ describe.each([
   it('demo starts paused with the hint; n n n steps scan -> dump -> free on the heap VMA', async () => {
     const s = run([], cols, rows);
     await s.waitFor('paused at the first phase');
-    await s.waitFor('cr_write_head'); // the session has started and keys are read
+    await s.waitFor('cr_write_head'); // the session has started; the hint above says keys are read
     expect(statusLine(s)).toContain('cr_write_head');
     for (let i = 0; i < 4; i++) {
       const before = s.text();
@@ -33,13 +33,13 @@ describe.each([
       await s.waitForChange(before);
     }
     await s.waitFor(/scan VMA #3/);
-    expect(rowOf(s, /▶3 /)).toContain('pending');
+    expect(rowOf(s, /▶3 /)).toContain('scanning');
     expect(s.text()).toContain('0 pages pinned');
     expect(statusLine(s)).toContain('offset 8,838');
 
     s.press('n');
     await s.waitFor(/dump VMA #3/);
-    expect(rowOf(s, /▶3 /)).toContain('scanning');
+    expect(rowOf(s, /▶3 /)).toContain('dumping');
     expect(s.text()).toContain('3 pages pinned');
     expect(rowOf(s, /▶#0/)).toContain('3 used 509 left');
     expect(s.text()).toContain('LLL00000');
@@ -78,7 +78,7 @@ describe.each([
   it('? shows the help and Esc closes it', async () => {
     const s = run([], cols, rows);
     await s.waitFor('paused at the first phase');
-    await s.waitFor('cr_write_head'); // the session has started and keys are read
+    await s.waitFor('cr_write_head'); // the session has started; the hint above says keys are read
     s.press('?');
     await s.waitFor('keys (Esc or ? closes)');
     expect(s.text()).toContain('continue to the next breakpoint');
@@ -94,7 +94,7 @@ describe('leaving the terminal as it was', () => {
   it('q exits 0 with raw mode off, the cursor shown and the main screen back', async () => {
     const s = run([], 100, 30, { shell: `node dist/cli.js; echo "exit=$?"; stty -a` });
     await s.waitFor('paused at the first phase');
-    await s.waitFor('cr_write_head'); // the session has started and keys are read
+    await s.waitFor('cr_write_head'); // the session has started; the hint above says keys are read
     expect(s.terminal.buffer.active.type).toBe('alternate');
     s.press('q');
     await s.waitFor(/exit=0/);
@@ -110,7 +110,7 @@ describe('leaving the terminal as it was', () => {
   it('Ctrl-C twice quits with 0', async () => {
     const s = run([], 100, 30);
     await s.waitFor('paused at the first phase');
-    await s.waitFor('cr_write_head'); // the session has started and keys are read
+    await s.waitFor('cr_write_head'); // the session has started; the hint above says keys are read
     s.press('\x03');
     await s.waitFor('press Ctrl-C again to quit');
     s.press('\x03');
@@ -120,7 +120,7 @@ describe('leaving the terminal as it was', () => {
   it('follows a resize and stays within the new size', async () => {
     const s = run([], 120, 40);
     await s.waitFor('paused at the first phase');
-    await s.waitFor('cr_write_head'); // the session has started and keys are read
+    await s.waitFor('cr_write_head'); // the session has started; the hint above says keys are read
     s.press('v');
     await s.waitFor(/scan VMA #0/);
     s.resize(80, 24);
@@ -136,7 +136,7 @@ describe('leaving the terminal as it was', () => {
 
   it('a crash inside the UI restores the terminal and prints the error', async () => {
     const s = run([], 100, 30, { shell: `node dist/cli.js; echo "exit=$?"; stty -a`, env: { CKPT_TEST_CRASH: '1' } });
-    await s.waitFor('cr_write_head');
+    await s.waitFor('paused at the first phase'); // the hint appears once keys are read
     s.press('n');
     await s.waitFor(/exit=1/);
     await s.waitFor(/icanon/);

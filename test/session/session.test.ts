@@ -36,7 +36,8 @@ describe('DebugSession', () => {
     let snap = s.getSnapshot();
     expect(snap.phase).toBe('scan');
     expect(snap.currentVma).toBe(3);
-    expect(snap.vmas[3]!.state).toBe('pending');
+    expect(snap.vmas[3]!.state).toBe('scanning');
+    expect(snap.vmas[4]!.state).toBe('pending');
     expect(snap.chain.pinned).toBe(0);
 
     s.next();

@@ -73,13 +73,13 @@ describe('App', () => {
     for (let i = 0; i < 4; i++) await press(stdin, session, 'v');
     let f = lastFrame();
     expect(row(f, /paused/)).toContain('cr_vma_scan_pages');
-    expect(row(f, /▶3 /)).toContain('pending');
+    expect(row(f, /▶3 /)).toContain('scanning');
     expect(f).toContain('0 pages pinned');
 
     await press(stdin, session, 'n');
     f = lastFrame();
     expect(row(f, /paused/)).toContain('cr_vma_dump_pages');
-    expect(row(f, /▶3 /)).toMatch(/scanning/);
+    expect(row(f, /▶3 /)).toMatch(/dumping/);
     expect(row(f, /▶3 /)).toMatch(/│ 3\/5\s+│/); // 3 dumped, 5 skipped (zero page)
     expect(f).toContain('3 pages pinned');
     expect(row(f, /▶#0/)).toContain('3 used 509 left pgcur');
@@ -90,6 +90,7 @@ describe('App', () => {
     f = lastFrame();
     expect(row(f, /paused/)).toContain('cr_pgarr_release');
     expect(row(f, /paused/)).toContain('offset 21,214');
+    expect(row(f, /▶3 /)).toContain('freeing');
     expect(f).toContain('3 pages pinned'); // the references are dropped by the free phase itself
 
     await press(stdin, session, 'n');

@@ -1,5 +1,5 @@
 // The session's snapshot as React state. Paused (or finished, or failed) every change is drawn at
-// once; while the engine runs, changes are drawn at most so often that drawing takes about a tenth
+// once; while the engine runs, changes are drawn at most so often that drawing takes about a twentieth
 // of the time (the interval follows what frames have cost so far), so rendering never paces the
 // engine.
 
@@ -7,8 +7,8 @@ import { useCallback, useMemo, useRef, useSyncExternalStore } from 'react';
 import type { DebugSession, Snapshot } from '../../session/index.js';
 
 /** The share of the time drawing may take while the engine runs. */
-export const DRAW_BUDGET = 0.1;
-const MIN_INTERVAL_MS = 100;
+export const DRAW_BUDGET = 0.05;
+const MIN_INTERVAL_MS = 150;
 const MAX_INTERVAL_MS = 1000;
 
 export interface SessionView {

@@ -18,7 +18,7 @@ export interface ChainPaneProps {
   /** The VMA whose pages the strip shows. */
   stripVma: number | null;
   strip: PageStrip | null;
-  /** Scroll position in the list of arrays (when focused). */
+  /** Arrays scrolled back from the window that follows pgcur. */
   scroll: number;
 }
 
@@ -37,7 +37,10 @@ export function ChainPane({ snap, focused, width, height, stripVma, strip, scrol
   const inner = height - 2;
   const sLines = stripLines(height);
   const barLines = Math.max(1, inner - 1 - sLines);
-  const start = windowStart(c.arrays.length, barLines, null, scroll);
+  // follow pgcur (the seed's chain only grows at its end); ↑ scrolls back from there
+  const cur = Math.max(0, c.arrays.findIndex((a) => a.isCur));
+  const follow = windowStart(c.arrays.length, barLines, cur, cur - barLines + 2);
+  const start = Math.max(0, follow - scroll);
   const shown = c.arrays.slice(start, start + barLines);
   const barWidth = Math.max(6, width - 2 - 30);
   const grew = c.allocated > 1 && c.inUse < c.allocated;
@@ -45,12 +48,13 @@ export function ChainPane({ snap, focused, width, height, stripVma, strip, scrol
     <PaneBox title="page-array chain · cr_pgarr" hotkey="3" focused={focused} width={width} height={height}>
       <Text wrap="truncate">
         {`${c.allocated} allocated, ${c.inUse} in use · ${c.pinned} pages pinned`}
+        {c.arrays.length > barLines ? <Text dimColor>{` · #${c.arrays[start]?.serial ?? 0}-#${c.arrays[Math.min(c.arrays.length, start + barLines) - 1]?.serial ?? 0} shown`}</Text> : null}
         {grew ? <Text color="yellow">{' · chain grows (defect 5)'}</Text> : null}
       </Text>
       <Box flexDirection="column" height={barLines} overflow="hidden">
         {shown.length === 0 ? <Text dimColor>no page-array (cr_ctx_alloc not run)</Text> : shown.map((a) => (
           <Text key={a.serial} wrap="truncate">
-            <Text color={a.isCur ? 'yellow' : undefined} bold={a.isCur}>{`${a.isCur ? '▶' : ' '}#${String(a.serial).padEnd(3)}`}</Text>
+            <Text color={a.isCur ? 'yellow' : undefined} bold={a.isCur}>{`${a.isCur ? '▶' : ' '}#${String(a.serial).padEnd(3)} `}</Text>
             <Bar value={a.nused} total={CR_PGARR_TOTAL} width={barWidth} color={a.isCur ? 'yellow' : 'green'} />
             {` ${String(a.nused).padStart(3)} used ${String(a.nleft).padStart(3)} left${a.isCur ? ' pgcur' : ''}`}
           </Text>
