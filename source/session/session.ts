@@ -329,7 +329,7 @@ export class DebugSession {
       stage: { index: Math.max(0, this.stageIndex), count: this.stages.length, kind: stage.kind, label: stage.label },
       state: this.state,
       stopReason: this.stopReason,
-      fn: ctx?.fn ?? '',
+      fn: this.failure?.fn ?? ctx?.fn ?? '', // after a failure, the function that failed, not cr_ctx_free
       phase: ctx?.phase ?? null,
       currentVma: this.currentVma,
       imageOffset: ctx?.imageOffset ?? 0,

@@ -57,13 +57,13 @@ export function FailurePane({ failure: f, focused, width, height, scroll }: Fail
   const ponr = f.stage !== 'restart' ? null : f.pastPointOfNoReturn
     ? `point of no return CROSSED: task half-built · VMAs restored: ${restored}`
     : `before the point of no return: task unchanged · VMAs restored: ${restored}`;
-  const head = 3 + (ponr ? 1 : 0);
+  const head = 2 + (ponr ? 1 : 0);
   const body = Math.max(1, inner - head);
   const fieldsText = f.recordFields.map((x) => (x.offending ? `»${x.name}=${x.value}«` : `${x.name}=${x.value}`));
   const fieldLines = wide ? Math.min(body, f.recordFields.length) : Math.min(Math.max(1, body - 3), Math.ceil(fieldsText.join(' ').length / Math.max(1, width - 12)) + (f.recordFields.length ? 0 : -1));
   const last = f.hex[f.hex.length - 1];
   // a read past the end: say so under the last byte there is
-  const pastEnd = last !== undefined && f.offset >= last.offset + last.bytes.length;
+  const pastEnd = f.errno === 'EIO' && last !== undefined && f.offset >= last.offset + last.bytes.length;
   const hexLines = Math.max(0, (wide ? body : body - Math.max(0, fieldLines)) - (pastEnd ? 1 : 0));
   const hex = hexWindow(f.hex, hexLines, scroll, f.offset);
   const fields = (
@@ -97,7 +97,6 @@ export function FailurePane({ failure: f, focused, width, height, scroll }: Fail
         <Text bold>{`${n(f.offset)} (0x${f.offset.toString(16)})`}</Text>
         {f.field ? ` · field ${f.field}` : ''}
       </Text>
-      <Text wrap="truncate" dimColor>{f.summary}</Text>
       {ponr ? <Text wrap="truncate" color={f.pastPointOfNoReturn ? 'red' : 'green'} bold={f.pastPointOfNoReturn}>{ponr}</Text> : null}
       <Box flexDirection={wide ? 'row' : 'column'} height={body} overflow="hidden">
         {f.recordFields.length ? fields : null}
