@@ -120,7 +120,8 @@ export class CrCtx {
 
   /** Fails the current C function: -errno, with the check that failed and the field at fault. */
   fail(errno: ErrnoName, fn: string, check: string, field: string | null = null): never {
-    throw new CrError(errno, fn, check, this.record, this.imageOffset, field);
+    // a checkpoint fails on the task's state, not on a record: the last record written is not at fault
+    throw new CrError(errno, fn, check, this.isCheckpoint ? null : this.record, this.imageOffset, field);
   }
 
   /** Enters a C function: the debugger shows it as current. */

@@ -47,7 +47,7 @@ Example
     const run = restart(task, reader, { profile, preflight, tracePages: false });
     const outcome = runToEnd(run.events);
     if (!outcome.ok) {
-      io.err(`ckpt: ${failureLine('restart', outcome.error, run.ctx)}`);
+      io.err(`ckpt: ${image}: ${failureLine('restart', outcome.error, run.ctx)}`);
       for (const d of run.ctx.defects) io.err(printable(`ckpt:   defect ${d.defect} in ${d.fn}: ${d.message}`));
       return EXIT_FAILED;
     }
