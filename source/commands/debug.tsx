@@ -96,13 +96,13 @@ Options
   --run                start running (to the first breakpoint) instead of paused
   --autoplay[=MS]      step by itself every MS ms (default ${DEFAULT_AUTOPLAY_MS}); any key takes over
   --profile NAME       rfc2008 (default) or hardened
-  --format NAME        checkpoint image format: v1
+  --format NAME        checkpoint image format: v1 (default) or v2
 
 Exit status: 0 (q quits with 0; without a terminal: the engine succeeded), 1 failure, 2 usage.
 
 Examples
   ckpt debug checkpoint samples/hello.json --break dump
-  ckpt debug restart samples/bad/npages-negative.img --into samples/hello.json`,
+  ckpt debug restart samples/bad/npages-wrapped.img --into samples/big-heap.json`,
   async run(input, flags, io) {
     const [what, target, ...rest] = input;
     if (what !== 'checkpoint' && what !== 'restart') throw new UsageError('debug takes checkpoint SAMPLE or restart IMAGE');
