@@ -81,7 +81,9 @@ describe.each([
     await s.waitFor('cr_write_head'); // the session has started; the hint above says keys are read
     s.press('?');
     await s.waitFor('keys (Esc or ? closes)');
-    expect(s.text()).toContain('continue to the next breakpoint');
+    // the overlay is drawn over several writes: wait for its last line rather than read a half frame
+    await s.waitFor('continue to the next breakpoint');
+    await s.waitFor('quit, leaving the terminal as it was');
     s.press('\x1b');
     await s.waitFor('page-array chain');
     expect(s.text()).not.toContain('keys (Esc or ? closes)');

@@ -1,69 +1,22 @@
 // Decodes a v1 image record by record, with the byte offset of each, as `crit show` does for
 // CRIU: raw data (addresses, pages, LDT) is summarised, and decoding stops at the first bad byte.
 
-import { type ErrnoName } from '../../kernel/errno.js';
 import { PAGE_SIZE } from '../../kernel/constants.js';
-import { ShortRead, type ImageSource } from '../source.js';
+import type { ImageSource } from '../source.js';
+import { DecodeWalk, cstr, type Decoded, type DecodedRecord, type FieldValue } from '../decode.js';
 import {
   CR_HDR, CR_HEAD_MAGIC, CR_TAIL_MAGIC, SIZEOF, crHdrName, decodeHdr, decodeHead, decodeMm, decodeMmContext,
   decodeTail, decodeTask, decodeVma, readAddr, type CrHdr,
 } from './format.js';
 
-export type FieldValue = string | number;
-
-export interface DecodedRecord {
-  index: number;
-  offset: number;
-  /** CR_HDR_VMA, ... or "raw" for data that follows a record without a header. */
-  kind: string;
-  /** Header fields (absent for raw data). */
-  hdr: CrHdr | null;
-  /** Total bytes the record and its payload occupy. */
-  length: number;
-  fields: Record<string, FieldValue>;
-}
-
-export interface DecodeFailure {
-  offset: number;
-  record: string;
-  errno: ErrnoName;
-  reason: string;
-}
-
-export interface Decoded {
-  records: DecodedRecord[];
-  failure: DecodeFailure | null;
-  size: number;
-}
+export type { Decoded, DecodedRecord, DecodeFailure, FieldValue } from '../decode.js';
 
 const hex = (n: number | bigint) => '0x' + n.toString(16);
 
-class Stop extends Error {
-  constructor(readonly f: DecodeFailure) {
-    super(f.reason);
-  }
-}
-
 /** Walks the image in the seed's order; on[record] is called as each record is decoded. */
 export function decodeV1(src: ImageSource, on: (r: DecodedRecord) => void = () => {}, maxPageSummaries = Infinity): Decoded {
-  const records: DecodedRecord[] = [];
-  let index = 0;
-  const emit = (r: Omit<DecodedRecord, 'index'>) => {
-    const rec = { ...r, index: index++ };
-    records.push(rec);
-    on(rec);
-  };
-  const stop = (offset: number, record: string, errno: ErrnoName, reason: string): never => {
-    throw new Stop({ offset, record, errno, reason });
-  };
-  const read = (n: number, what: string): Buffer => {
-    try {
-      return src.read(n);
-    } catch (e) {
-      if (e instanceof ShortRead) stop(e.offset + e.got, what, 'EIO', `image ends at byte ${e.offset + e.got}: ${what} needs ${n} bytes, ${e.got} left`);
-      throw e;
-    }
-  };
+  const walk = new DecodeWalk(src, on);
+  const { emit, stop, read } = walk;
   const record = (want: number | null, size: number): { h: CrHdr; payload: Buffer; offset: number } => {
     const offset = src.offset;
     const h = decodeHdr(read(SIZEOF.cr_hdr, 'record header'));
@@ -75,8 +28,7 @@ export function decodeV1(src: ImageSource, on: (r: DecodedRecord) => void = () =
     return { h, payload, offset };
   };
 
-  let failure: DecodeFailure | null = null;
-  try {
+  return walk.run(() => {
     const head = record(CR_HDR.HEAD, SIZEOF.cr_hdr_head);
     const hh = decodeHead(head.payload);
     emit({ offset: head.offset, kind: 'CR_HDR_HEAD', hdr: head.h, length: 8 + head.h.len, fields: {
@@ -171,15 +123,5 @@ export function decodeV1(src: ImageSource, on: (r: DecodedRecord) => void = () =
     emit({ offset: t.offset, kind: 'CR_HDR_TAIL', hdr: t.h, length: 8 + t.h.len, fields: { magic: hex(th2.magic) } });
     if (th2.magic !== CR_TAIL_MAGIC) stop(t.offset + 8, 'CR_HDR_TAIL', 'EINVAL', `bad tail magic ${hex(th2.magic)}`);
     if (src.offset !== src.size) stop(src.offset, 'trailing bytes', 'EINVAL', `${src.size - src.offset} bytes after CR_HDR_TAIL`);
-  } catch (e) {
-    if (!(e instanceof Stop)) throw e;
-    failure = e.f;
-  }
-  return { records, failure, size: src.size };
+  });
 }
-
-function cstr(b: Buffer): string {
-  const nul = b.indexOf(0);
-  return b.subarray(0, nul < 0 ? b.length : nul).toString('latin1');
-}
-

@@ -1,47 +1,26 @@
 // The v1 writer: cr_write_obj / cr_kwrite of sys.c, record by record.
 
-import { isKernelError } from '../../kernel/errno.js';
-import { CrError, type RecordRef } from '../errors.js';
+import { RecordWriter } from '../record-writer.js';
 import type { ImageWriter } from '../io.js';
-import type { ImageSink } from '../sink.js';
 import {
   CR_HDR, crHdrName, encodeHdr, encodeHead, encodeMm, encodeMmContext, encodeTail, encodeTask, encodeVma,
   type CrHdrHead, type CrHdrMm, type CrHdrMmContext, type CrHdrTask, type CrHdrVma,
 } from './format.js';
 
-export class V1Writer implements ImageWriter {
+export class V1Writer extends RecordWriter implements ImageWriter {
   readonly format = 'v1' as const;
   readonly maxCount = 0x7fff;
-  record: RecordRef | null = null;
-  private count = 0;
-  constructor(private readonly sink: ImageSink, private readonly id: number) {}
-
-  get offset(): number {
-    return this.sink.offset;
-  }
-
-  /** cr_kwrite */
-  private kwrite(bytes: Uint8Array, fn: string): void {
-    try {
-      this.sink.write(bytes);
-    } catch (e) {
-      if (isKernelError(e)) throw new CrError(e.errno, fn, e.check, this.record, this.sink.offset);
-      throw e;
-    }
-  }
 
   /** cr_write_obj */
   private obj(type: number, payload: Buffer, fn: string): void {
-    this.record = { kind: crHdrName(type), index: this.count++, offset: this.sink.offset };
+    this.begin(crHdrName(type));
     this.kwrite(encodeHdr({ type, len: payload.length, id: this.id }), fn);
     this.kwrite(payload, fn);
   }
 
   /** cr_write_str: namelen bytes, the name and its NUL */
   private str(s: string, len: number, fn: string): void {
-    const b = Buffer.alloc(len);
-    b.write(s, 0, Math.max(0, len - 1), 'latin1');
-    this.obj(CR_HDR.STRING, b, fn);
+    this.obj(CR_HDR.STRING, RecordWriter.cstring(s, len), fn);
   }
 
   head(h: CrHdrHead, fn: string): void {
@@ -70,11 +49,5 @@ export class V1Writer implements ImageWriter {
   }
   tail(fn: string): void {
     this.obj(CR_HDR.TAIL, encodeTail(), fn);
-  }
-  commit(): void {
-    this.sink.commit();
-  }
-  abort(): void {
-    this.sink.abort();
   }
 }

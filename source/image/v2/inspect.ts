@@ -3,10 +3,9 @@
 // decoding stops at the first bad byte with the reason.
 
 import { PAGE_SIZE } from '../../kernel/constants.js';
-import type { ErrnoName } from '../../kernel/errno.js';
-import { ShortRead, type ImageSource } from '../source.js';
+import type { ImageSource } from '../source.js';
+import { DecodeWalk, cstr, type Decoded, type DecodedRecord, type FieldValue } from '../decode.js';
 import { CR_HEAD_MAGIC, type CrHdr } from '../v1/format.js';
-import type { Decoded, DecodedRecord, DecodeFailure, FieldValue } from '../v1/inspect.js';
 import { crc32cUpdate } from './crc32c.js';
 import {
   V2_FORMAT_VERSION, V2_HDR, V2_MAGIC, V2_RUN_SIZE, V2_RUN_TRAILER, V2_SIZEOF, V2_TAIL_MAGIC, decodeV2Head,
@@ -16,39 +15,12 @@ import {
 
 const hex = (n: number | bigint) => '0x' + n.toString(16);
 
-class Stop extends Error {
-  constructor(readonly f: DecodeFailure) {
-    super(f.reason);
-  }
-}
-
-function cstr(b: Buffer): string {
-  const nul = b.indexOf(0);
-  return b.subarray(0, nul < 0 ? b.length : nul).toString('latin1');
-}
-
 /** Walks a v2 image in the seed's order; on[record] is called as each record is decoded. */
 export function decodeV2(src: ImageSource, on: (r: DecodedRecord) => void = () => {}): Decoded {
-  const records: DecodedRecord[] = [];
-  let index = 0;
+  const walk = new DecodeWalk(src, on, ' (truncated)');
+  const { emit, stop, read } = walk;
   let nrec = 0;
   let pages = 0;
-  const emit = (r: Omit<DecodedRecord, 'index'>) => {
-    const rec = { ...r, index: index++ };
-    records.push(rec);
-    on(rec);
-  };
-  const stop = (offset: number, record: string, errno: ErrnoName, reason: string): never => {
-    throw new Stop({ offset, record, errno, reason });
-  };
-  const read = (n: number, what: string): Buffer => {
-    try {
-      return src.read(n);
-    } catch (e) {
-      if (e instanceof ShortRead) stop(e.offset + e.got, what, 'EIO', `image ends at byte ${e.offset + e.got}: ${what} needs ${n} bytes, ${e.got} left (truncated)`);
-      throw e;
-    }
-  };
   const asHdr = (h: V2Hdr): CrHdr => ({ type: h.type, len: h.len, id: h.id });
   const record = (want: number, exact: number | null, max = Infinity): { h: V2Hdr; payload: Buffer; offset: number } => {
     const offset = src.offset;
@@ -65,8 +37,7 @@ export function decodeV2(src: ImageSource, on: (r: DecodedRecord) => void = () =
     return { h, payload, offset };
   };
 
-  let failure: DecodeFailure | null = null;
-  try {
+  return walk.run(() => {
     const head = record(V2_HDR.HEAD, V2_SIZEOF.head);
     const { prologue: p, head: hh } = decodeV2Head(head.payload);
     emit({ offset: head.offset, kind: 'CR_HDR_HEAD', hdr: asHdr(head.h), length: 16 + head.h.len, fields: {
@@ -178,9 +149,5 @@ export function decodeV2(src: ImageSource, on: (r: DecodedRecord) => void = () =
     if (tt.pages !== pages) stop(t.offset + 32, 'CR_HDR_TAIL', 'EINVAL', `tail counts ${tt.pages} pages, the image has ${pages}`);
     if (tt.bytes !== t.offset) stop(t.offset + 40, 'CR_HDR_TAIL', 'EINVAL', `tail says it starts at byte ${tt.bytes}, it is at ${t.offset}`);
     if (src.offset !== src.size) stop(src.offset, 'trailing bytes', 'EINVAL', `${src.size - src.offset} bytes after CR_HDR_TAIL`);
-  } catch (e) {
-    if (!(e instanceof Stop)) throw e;
-    failure = e.f;
-  }
-  return { records, failure, size: src.size };
+  });
 }

@@ -2,10 +2,9 @@
 // PAGE_RUNS record once the last address is in, then the contents of each run and its CRC.
 
 import { PAGE_SIZE } from '../../kernel/constants.js';
-import { isKernelError } from '../../kernel/errno.js';
-import { CrError, type RecordRef } from '../errors.js';
+import { CrError } from '../errors.js';
+import { RecordWriter } from '../record-writer.js';
 import type { ImageWriter } from '../io.js';
-import type { ImageSink } from '../sink.js';
 import { readAddr, type CrHdrHead, type CrHdrMm, type CrHdrMmContext, type CrHdrTask, type CrHdrVma } from '../v1/format.js';
 import { crc32cUpdate } from './crc32c.js';
 import {
@@ -23,40 +22,21 @@ interface VmaPages {
   crc: number;
 }
 
-export class V2Writer implements ImageWriter {
+export class V2Writer extends RecordWriter implements ImageWriter {
   readonly format = 'v2' as const;
   readonly maxCount = V2_MAX_COUNT;
-  record: RecordRef | null = null;
-  private count = 0;
   private pages = 0;
   private cur: VmaPages | null = null;
-  constructor(private readonly sink: ImageSink, private readonly id: number) {}
 
-  get offset(): number {
-    return this.sink.offset;
-  }
-
-  /** cr_kwrite */
-  private kwrite(bytes: Uint8Array, fn: string): void {
-    try {
-      this.sink.write(bytes);
-    } catch (e) {
-      if (isKernelError(e)) throw new CrError(e.errno, fn, e.check, this.record, this.sink.offset);
-      throw e;
-    }
-  }
-
-  /** cr_write_obj */
+  /** cr_write_obj: the record with its CRC32C */
   private obj(type: number, payload: Buffer, fn: string): void {
-    this.record = { kind: v2HdrName(type), index: this.count++, offset: this.sink.offset };
+    this.begin(v2HdrName(type));
     this.kwrite(encodeV2Record(type, this.id, payload), fn);
   }
 
   /** cr_write_str: len bytes, the string and its NUL */
   private str(s: string, len: number, fn: string): void {
-    const b = Buffer.alloc(len);
-    b.write(s, 0, Math.max(0, len - 1), 'latin1');
-    this.obj(V2_HDR.STRING, b, fn);
+    this.obj(V2_HDR.STRING, RecordWriter.cstring(s, len), fn);
   }
 
   private fail(fn: string, check: string): never {
@@ -109,18 +89,12 @@ export class V2Writer implements ImageWriter {
   }
   /** Writes an optional record (THREAD, CPU) as it came: the converter carries them through. */
   optional(type: number, id: number, payload: Buffer, fn: string): void {
-    this.record = { kind: v2HdrName(type), index: this.count++, offset: this.sink.offset };
+    this.begin(v2HdrName(type));
     this.kwrite(encodeV2Record(type, id, payload), fn);
   }
   tail(fn: string): void {
-    const records = this.count;
+    const records = this.recordsWritten;
     const bytes = this.sink.offset;
     this.obj(V2_HDR.TAIL, encodeV2Tail({ records, pages: this.pages, bytes }), fn);
-  }
-  commit(): void {
-    this.sink.commit();
-  }
-  abort(): void {
-    this.sink.abort();
   }
 }
