@@ -6,6 +6,7 @@ import {
   VM_NONLINEAR, VM_SHARED,
 } from '../kernel/constants.js';
 import { KernelError } from '../kernel/errno.js';
+import { vmFlagNames } from '../kernel/vm-flags.js';
 import { followPage, handleMmFault } from '../kernel/fault.js';
 import type { MmStruct, VmArea } from '../kernel/mm.js';
 import { CR_VMA_ANON, CR_VMA_FILE, wrapS16, type CrHdrMm, type CrHdrVma } from '../image/v1/format.js';
@@ -13,6 +14,9 @@ import type { CrCtx, VmaProgress } from './context.js';
 import type { Engine } from './events.js';
 import { pgarrPrep, pgarrRelease, type CrPgarr } from './pgarr.js';
 import { mmHeaderOf } from './mm-header.js';
+
+/** The vm_flags cr_write_vma refuses with -ETXTBSY. */
+export const REFUSED_FLAGS = VM_SHARED | VM_IO | VM_HUGETLB | VM_NONLINEAR;
 
 /** cr_get_fname: the file's path relative to the checkpoint's root, and its length with the NUL */
 function getFname(ctx: CrCtx, vma: VmArea): { name: string; nr: number } {
@@ -111,10 +115,11 @@ function* writeVma(ctx: CrCtx, vma: VmArea, prog: VmaProgress): Engine<void> {
     vmFlags: BigInt(vma.flags), vmPgoff: BigInt(vma.pgoff), npages: 0, namelen: 0,
   };
 
-  if (vma.flags & (VM_SHARED | VM_IO | VM_HUGETLB | VM_NONLINEAR)) {
+  if (vma.flags & REFUSED_FLAGS) {
     prog.state = 'refused';
     yield ctx.warn('cr_write_vma', `CR: unknown VMA 0x${vma.flags.toString(16)}`);
-    ctx.fail('ETXTBSY', 'cr_write_vma', `VMA #${prog.index} 0x${vma.start.toString(16)} has vm_flags 0x${vma.flags.toString(16)} (VM_SHARED|VM_IO|VM_HUGETLB|VM_NONLINEAR)`, 'vm_flags');
+    const set = vmFlagNames(vma.flags & REFUSED_FLAGS).join('|');
+    ctx.fail('ETXTBSY', 'cr_write_vma', `VMA #${prog.index} 0x${vma.start.toString(16)} has vm_flags 0x${vma.flags.toString(16)} (${set}: the seed refuses VM_SHARED|VM_IO|VM_HUGETLB|VM_NONLINEAR)`, 'vm_flags');
   }
   if (vma.flags & VM_MAYSHARE) {
     if (ctx.profile.fixes(8)) {

@@ -6,7 +6,10 @@ import type { CrCtx } from '../ckpt/context.js';
 import type { CrError } from '../ckpt/errors.js';
 import { decodeRecordAt } from '../image/v1/layout.js';
 import type { Stage } from './stage.js';
-import type { Failure, FailureField, HexLine } from './types.js';
+import type { FailedVma, Failure, FailureField, HexLine } from './types.js';
+import { VM_MAYSHARE } from '../kernel/constants.js';
+import { vmFlagNames } from '../kernel/vm-flags.js';
+import { REFUSED_FLAGS } from '../ckpt/ckpt-mem.js';
 
 const HEX_BEFORE = 96;
 const HEX_AFTER = 112;
@@ -46,6 +49,13 @@ export function failureOf(ctx: CrCtx, e: CrError, stage: Stage): Failure {
   }
   if (!marked.size) marked.add(e.offset);
   const restored = ctx.vmas.filter((v) => v.state === 'restored').map((v) => v.index);
+  const bad = ctx.isCheckpoint ? ctx.vmas.find((v) => v.state === 'refused' || v.state === 'failed' || v.state === 'scanning' || v.state === 'dumping') : undefined;
+  const refused = REFUSED_FLAGS | (ctx.profile.fixes(8) ? VM_MAYSHARE : 0);
+  const vma: FailedVma | null = bad ? {
+    index: bad.index, start: bad.start, end: bad.end, file: bad.file, flags: bad.flags, flagNames: vmFlagNames(bad.flags),
+    offending: e.errno === 'ETXTBSY' ? vmFlagNames(bad.flags & refused) : [],
+    doneBefore: ctx.vmas.filter((v) => v.state === 'dumped').length,
+  } : null;
   const isRestart = stage.kind === 'restart';
   return {
     stage: stage.kind,
@@ -59,6 +69,7 @@ export function failureOf(ctx: CrCtx, e: CrError, stage: Stage): Failure {
     recordFields: fields,
     hex: isRestart ? hexAround(stage, e.offset, marked) : [],
     restoredVmas: restored,
+    vma,
     pastPointOfNoReturn: ctx.pastPointOfNoReturn,
     taskUnchanged: isRestart && !ctx.pastPointOfNoReturn,
     summary: e.describe(),

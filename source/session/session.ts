@@ -216,6 +216,7 @@ export class DebugSession {
     const ctx = this.run!.ctx;
     if (!outcome.ok) {
       this.failure = failureOf(ctx, outcome.error, stage);
+      if (this.failure.vma) this.currentVma = this.failure.vma.index; // the VMA at fault, not the last boundary
       this.log.add('error', outcome.error.fn, `${stage.kind} failed: ${outcome.error.describe()}`);
       this.emitLog();
       this.target = null;

@@ -77,6 +77,19 @@ export interface HexLine {
   marked: number[];
 }
 
+/** The VMA a checkpoint failed on, with its vm_flags by name and the ones at fault. */
+export interface FailedVma {
+  index: number;
+  start: number;
+  end: number;
+  file: string | null;
+  flags: number;
+  flagNames: string[];
+  offending: string[];
+  /** VMAs written completely before it. */
+  doneBefore: number;
+}
+
 export interface Failure {
   stage: StageKind;
   errno: ErrnoName;
@@ -89,6 +102,8 @@ export interface Failure {
   recordFields: FailureField[];
   hex: HexLine[];
   restoredVmas: number[];
+  /** Checkpoint only: the VMA it failed on. */
+  vma: FailedVma | null;
   pastPointOfNoReturn: boolean;
   /** The restarting task still has its old memory (failure before the point of no return). */
   taskUnchanged: boolean;

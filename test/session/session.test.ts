@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RFC2008 } from '../../source/ckpt/profile.js';
-import { DebugSession, demoJob, debugRestartJob, type Snapshot } from '../../source/session/index.js';
+import { DebugSession, demoJob, debugCheckpointJob, debugRestartJob, type Snapshot } from '../../source/session/index.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -104,5 +104,19 @@ describe('DebugSession', () => {
     expect(f.pastPointOfNoReturn).toBe(true);
     expect(f.restoredVmas).toEqual([0, 1, 2]);
     expect(f.hex.some((l) => l.marked.length === 2)).toBe(true);
+  });
+
+  it('stops at a refused VMA with its flags by name and the refused one marked', async () => {
+    const s = new DebugSession(debugCheckpointJob('samples/shared.json', null, opts));
+    s.start(true);
+    const snap = await settle(s);
+    expect(snap.state).toBe('failed');
+    const f = snap.failure!;
+    expect(f.errno).toBe('ETXTBSY');
+    expect(f.record).toBeNull();
+    expect(f.vma).toMatchObject({ index: 2, file: '/var/db/table.dat', offending: ['VM_SHARED'], doneBefore: 2 });
+    expect(f.vma!.flagNames).toEqual(expect.arrayContaining(['VM_READ', 'VM_WRITE', 'VM_SHARED', 'VM_MAYSHARE']));
+    expect(snap.currentVma).toBe(2);
+    expect(snap.vmas[2]!.state).toBe('refused');
   });
 });

@@ -3,7 +3,7 @@
 // marked, a hex dump around the offset, the VMAs restored before it, and the point of no return.
 
 import { Box, Text } from 'ink';
-import type { Failure, HexLine } from '../../session/index.js';
+import type { FailedVma, Failure, HexLine } from '../../session/index.js';
 import { PaneBox } from '../widgets/box-title.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -49,6 +49,27 @@ export function hexWindow(hex: HexLine[], lines: number, scroll: number, offset:
   return hex.slice(Math.max(0, start), Math.max(0, start) + lines);
 }
 
+/** A checkpoint's failing VMA: where it is, its vm_flags by name with the refused ones marked, what was written before. */
+function FailedVmaLines({ vma }: { vma: FailedVma }) {
+  const size = (vma.end - vma.start) / 1024;
+  return (
+    <>
+      <Text wrap="truncate">
+        {`VMA #${vma.index} 0x${vma.start.toString(16)}-0x${vma.end.toString(16)} (${n(size)}K) `}
+        {vma.file ? `file ${vma.file}` : 'anonymous'}
+      </Text>
+      <Text wrap="truncate">
+        {`vm_flags 0x${vma.flags.toString(16)}:`}
+        {vma.offending.map((name) => <Text key={name} color="red" bold>{` [${name}]`}</Text>)}
+        {vma.flagNames.filter((name) => !vma.offending.includes(name)).map((name) => ` ${name}`).join('')}
+      </Text>
+      <Text wrap="truncate" dimColor>
+        {`${vma.doneBefore} VMA(s) dumped before it; a failed checkpoint keeps no image`}
+      </Text>
+    </>
+  );
+}
+
 export function FailurePane({ failure: f, focused, width, height, scroll }: FailurePaneProps) {
   const inner = height - 2;
   const wide = width >= 110;
@@ -57,7 +78,7 @@ export function FailurePane({ failure: f, focused, width, height, scroll }: Fail
   const ponr = f.stage !== 'restart' ? null : f.pastPointOfNoReturn
     ? `point of no return CROSSED: task half-built · VMAs restored: ${restored}`
     : `before the point of no return: task unchanged · VMAs restored: ${restored}`;
-  const head = 2 + (ponr ? 1 : 0);
+  const head = 2 + (ponr ? 1 : 0) + (f.vma ? Math.min(3, Math.max(0, inner - 2)) : 0);
   const body = Math.max(1, inner - head);
   const fieldsText = f.recordFields.map((x) => (x.offending ? `»${x.name}=${x.value}«` : `${x.name}=${x.value}`));
   const fieldLines = wide ? Math.min(body, f.recordFields.length) : Math.min(Math.max(1, body - 3), Math.ceil(fieldsText.join(' ').length / Math.max(1, width - 12)) + (f.recordFields.length ? 0 : -1));
@@ -85,6 +106,7 @@ export function FailurePane({ failure: f, focused, width, height, scroll }: Fail
   );
   return (
     <PaneBox title={`${f.stage} failed`} hotkey="5" focused={focused} width={width} height={height} borderColor="red">
+      <Box flexDirection="column" flexShrink={0}>
       <Text wrap="truncate">
         <Text bold color="red">{`-${f.errno}`}</Text>
         {` (-${f.errnoValue}) in `}
@@ -92,12 +114,14 @@ export function FailurePane({ failure: f, focused, width, height, scroll }: Fail
         {`: ${f.check}`}
       </Text>
       <Text wrap="truncate">
-        {rec ? `record ${rec.kind} #${rec.index} at byte ${n(rec.offset)}` : 'no record'}
+        {rec ? `record ${rec.kind} #${rec.index} at byte ${n(rec.offset)}` : f.stage === 'checkpoint' ? 'checkpoint of the task' : 'no record'}
         {` · failing offset `}
         <Text bold>{`${n(f.offset)} (0x${f.offset.toString(16)})`}</Text>
         {f.field ? ` · field ${f.field}` : ''}
       </Text>
       {ponr ? <Text wrap="truncate" color={f.pastPointOfNoReturn ? 'red' : 'green'} bold={f.pastPointOfNoReturn}>{ponr}</Text> : null}
+      {f.vma ? <FailedVmaLines vma={f.vma} /> : null}
+      </Box>
       <Box flexDirection={wide ? 'row' : 'column'} height={body} overflow="hidden">
         {f.recordFields.length ? fields : null}
         <Box flexDirection="column" marginLeft={wide ? 2 : 0}>
