@@ -60,6 +60,8 @@ export class CrCtx {
   pgcur: CrPgarr | null = null;
   /** Page-arrays ever allocated, for numbering them in the debugger. */
   pgarrSerial = 0;
+  /** The chain's growth past idle arrays (defect 5) was reported since the last cr_pgarr_release. */
+  growthReported = false;
   /** Outstanding cr_hbuf_get() bytes: nonzero after a return that skipped cr_hbuf_put. */
   hbufHeld = 0;
   /** The C function running now, and the phase. */

@@ -58,6 +58,7 @@ export function pgarrReleaseOne(ctx: CrCtx, pgarr: CrPgarr): void {
 /** cr_pgarr_release: release pages referenced by the chain of page-arrays */
 export function* pgarrRelease(ctx: CrCtx): Generator<EngineEvent, void, void> {
   for (let p = ctx.pgarr; p; p = p.next) pgarrReleaseOne(ctx, p);
+  ctx.growthReported = false;
   if (ctx.profile.fixes(5)) {
     ctx.pgcur = ctx.pgarr;
   } else if (ctx.pgcur !== ctx.pgarr) {
@@ -103,7 +104,8 @@ export function* pgarrAlloc(ctx: CrCtx, link: (p: CrPgarr) => void): Generator<E
   ctx.pgcur = pgarr;
   const chain = chainOf(ctx);
   const idle = chain.indexOf(pgarr) > 0 ? chain.slice(0, chain.indexOf(pgarr)).filter((p) => p.nused === 0).length : 0;
-  if (idle > 0 && !ctx.profile.fixes(5)) {
+  if (idle > 0 && !ctx.profile.fixes(5) && !ctx.growthReported) {
+    ctx.growthReported = true; // once per VMA: the chain pane shows every array
     yield ctx.defect(5, 'cr_pgarr_alloc', `chain grows to ${chain.length} arrays while ${idle} before pgcur sit idle`);
   }
   return pgarr;

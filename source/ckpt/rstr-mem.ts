@@ -142,7 +142,7 @@ function* readVma(ctx: CrCtx, mm: MmStruct, prog: VmaProgress): Engine<void> {
   } catch (e) {
     prog.state = 'failed';
     if (ctx.profile.fixes(3)) crHbufPut(ctx, SIZEOF.cr_hdr_vma);
-    else yield ctx.defect(3, fn, `error return without cr_hbuf_put: ${ctx.hbufHeld} bytes of hbuf still held`);
+    else yield ctx.defect(3, fn, `error return without cr_hbuf_put: its ${SIZEOF.cr_hdr_vma} bytes stay on the hbuf (${ctx.hbufHeld} held in all)`);
     throw e;
   }
   crHbufPut(ctx, SIZEOF.cr_hdr_vma);

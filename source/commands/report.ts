@@ -7,8 +7,17 @@ import type { VerifyReport } from '../sample/verify.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
+/** One line per defect and function; a defect that fired many times (once per VMA, say) shows its count and first message. */
 export function defectLines(ctx: CrCtx): string[] {
-  return ctx.defects.map((d) => `  ${defectLabel(d.defect)} in ${d.fn}: ${d.message}`);
+  const groups = new Map<string, { first: (typeof ctx.defects)[number]; count: number }>();
+  for (const d of ctx.defects) {
+    const key = `${d.defect} ${d.fn}`;
+    const g = groups.get(key);
+    if (g) g.count++;
+    else groups.set(key, { first: d, count: 1 });
+  }
+  return [...groups.values()].map(({ first: d, count }) =>
+    `  ${defectLabel(d.defect)} in ${d.fn}${count > 1 ? ` (${count} times; the first)` : ''}: ${d.message}`);
 }
 
 export function checkpointSummary(ctx: CrCtx, image: string, bytes: number): string[] {

@@ -9,7 +9,7 @@ import { buildTask, loadSample, verifyTask } from '../sample/index.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, str, type Command } from './command.js';
 import { restartingTask } from './load.js';
 import { profileOf } from './options.js';
-import { failureLine, restartSummary, verifyLines } from './report.js';
+import { defectLines, failureLine, restartSummary, verifyLines } from './report.js';
 
 export const restartCommand: Command = {
   name: 'restart',
@@ -48,7 +48,7 @@ Example
     const outcome = runToEnd(run.events);
     if (!outcome.ok) {
       io.err(`ckpt: ${image}: ${failureLine('restart', outcome.error, run.ctx)}`);
-      for (const d of run.ctx.defects) io.err(printable(`ckpt:   defect ${d.defect} in ${d.fn}: ${d.message}`));
+      for (const line of defectLines(run.ctx)) io.err(printable(`ckpt: ${line}`));
       return EXIT_FAILED;
     }
     for (const line of restartSummary(run.ctx, image)) io.out(line);
