@@ -66,3 +66,16 @@ export function handleMmFault(mm: MmStruct, vma: VmArea, addr: number, write: bo
   mm.setPte(pageAddr, { page: copy, writable: true });
   return VM_FAULT_WRITE;
 }
+
+/**
+ * handle_mm_fault(mm, vma, addr, 0) for every page of [start, end) of an anonymous VMA, in one
+ * step: each absent page gets ZERO_PAGE read-only with its get_page, as a read fault gives it;
+ * a page already on ZERO_PAGE is left alone, as a read fault leaves it. The range must map no
+ * frame (MmStruct.zeroStretchEnd finds such a range).
+ */
+export function handleMmFaultZeroRun(mm: MmStruct, vma: VmArea, start: number, end: number): void {
+  if (vma.file) throw new Error('handleMmFaultZeroRun: a file VMA faults in page-cache pages, not ZERO_PAGE');
+  if (start < vma.start || end > vma.end) throw new Error('handleMmFaultZeroRun: range outside the VMA');
+  const alloc = mm.allocator;
+  alloc.getPages(alloc.zeroPage, mm.mapZeroRange(start, end));
+}

@@ -1,15 +1,12 @@
 // mm_struct and vm_area_struct: the address space the seed saves and rebuilds.
 
 import { PAGE_SIZE } from './constants.js';
-import type { Page, PageAllocator } from './page.js';
+import type { PageAllocator } from './page.js';
+import { PageTable, type Pte } from './pgtable.js';
 import type { File } from './vfs.js';
 import { vaddr, type Vaddr } from './types.js';
 
-/** A page-table entry: the frame mapped at a page and whether writes go straight to it. */
-export interface Pte {
-  page: Page;
-  writable: boolean;
-}
+export type { Pte } from './pgtable.js';
 
 /** struct vm_area_struct */
 export class VmArea {
@@ -76,13 +73,15 @@ export class MmStruct implements MmLayout {
   flags = 0;
   /** mm->mmap: the VMAs, sorted by address and never overlapping. */
   readonly vmas: VmArea[] = [];
-  /** The page table, by virtual page number; only touched pages have entries. */
-  readonly ptes = new Map<number, Pte>();
+  /** The page table, by virtual page number; only touched pages have entries (zero-page ones kept as runs). */
+  readonly ptes: PageTable;
   readonly context: MmContext = { ldt: Buffer.alloc(0), size: 0, lockHolder: null };
   /** mmap_sem, as a count of readers/writers, so the debugger can show it taken. */
   mmapSem = { readers: 0, writer: false };
 
-  constructor(readonly allocator: PageAllocator) {}
+  constructor(readonly allocator: PageAllocator) {
+    this.ptes = new PageTable(allocator.zeroPage);
+  }
 
   /** mm->map_count */
   get mapCount(): number {
@@ -121,32 +120,39 @@ export class MmStruct implements MmLayout {
     this.ptes.set(Math.floor(addr / PAGE_SIZE), pte);
   }
 
-  /** zap_page_range(): drop the mappings of [start, end) and their page references. */
+  /**
+   * The end of the stretch from addr, at most limit, whose pages are absent or map ZERO_PAGE
+   * read-only: what a read fault on anonymous memory would leave there. addr when a frame is mapped at addr.
+   */
+  zeroStretchEnd(addr: number, limit: number): number {
+    return this.ptes.nextFrame(addr / PAGE_SIZE, limit / PAGE_SIZE) * PAGE_SIZE;
+  }
+
+  /**
+   * Maps ZERO_PAGE read-only at every absent page of [start, end), which must map no frame;
+   * returns how many ptes it made (each wants a get_page on ZERO_PAGE, as a read fault takes).
+   */
+  mapZeroRange(start: number, end: number): number {
+    return this.ptes.mapZeroRange(start / PAGE_SIZE, end / PAGE_SIZE);
+  }
+
+  /**
+   * zap_page_range(): drop the mappings of [start, end) and their page references. A zero run
+   * is cut with no put_page: put_page on ZERO_PAGE does nothing (PageAllocator.putPage), as it
+   * did when each zero pte was its own entry.
+   */
   zapRange(start: number, end: number): void {
-    const first = start / PAGE_SIZE;
-    const last = end / PAGE_SIZE;
-    if (last - first > this.ptes.size) {
-      for (const [vpn, pte] of this.ptes) {
-        if (vpn >= first && vpn < last) {
-          this.allocator.putPage(pte.page);
-          this.ptes.delete(vpn);
-        }
-      }
-      return;
-    }
-    for (let vpn = first; vpn < last; vpn++) {
-      const pte = this.ptes.get(vpn);
-      if (pte) {
-        this.allocator.putPage(pte.page);
-        this.ptes.delete(vpn);
-      }
-    }
+    this.ptes.zap(start / PAGE_SIZE, end / PAGE_SIZE, (page) => this.allocator.putPage(page));
+  }
+
+  /** change_protection() without write: every pte of [start, end) read-only (zero ptes already are). */
+  wrprotectRange(start: number, end: number): void {
+    for (const [, pte] of this.ptes.framesIn(start / PAGE_SIZE, end / PAGE_SIZE)) pte.writable = false;
   }
 
   /** Drops every mapping and the LDT: the mm of a task that exits. */
   teardown(): void {
-    for (const pte of this.ptes.values()) this.allocator.putPage(pte.page);
-    this.ptes.clear();
+    this.ptes.clear((page) => this.allocator.putPage(page));
     this.vmas.length = 0;
   }
 }

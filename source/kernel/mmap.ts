@@ -104,18 +104,6 @@ export function mprotectFixup(mm: MmStruct, vma: VmArea, start: number, end: num
   if (vma.end > end) splitVma(mm, vma, end);
   vma.flags = newFlags;
   vma.pageProt = vmGetPageProt(newFlags);
-  if (!(newFlags & VM_WRITE)) {
-    const first = vma.start / PAGE_SIZE;
-    const last = vma.end / PAGE_SIZE;
-    if (last - first > mm.ptes.size) {
-      // a VMA larger than the page table: walk the ptes, not every address (as zapRange does)
-      for (const [vpn, pte] of mm.ptes) if (vpn >= first && vpn < last) pte.writable = false;
-    } else {
-      for (let vpn = first; vpn < last; vpn++) {
-        const pte = mm.ptes.get(vpn);
-        if (pte) pte.writable = false;
-      }
-    }
-  }
+  if (!(newFlags & VM_WRITE)) mm.wrprotectRange(vma.start, vma.end);
   return vma;
 }

@@ -126,6 +126,11 @@ export class PageAllocator {
     page.count++;
   }
 
+  /** page_ref_add(): nr get_page() calls in one, for a run of ptes mapped at once. */
+  getPages(page: Page, nr: number): void {
+    page.count += nr;
+  }
+
   /** put_page() / page_cache_release(): frees the frame with the last reference. */
   putPage(page: Page): void {
     if (page === this.zeroPage) return;

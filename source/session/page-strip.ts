@@ -31,24 +31,37 @@ export function pageStrip(ctx: CrCtx, index: number, cells: number): PageStrip |
   const out: PageCell[] = [];
   const vmaHere = mm.vmaAt(prog.start);
   const mapped = vmaHere !== undefined && vmaHere.start === prog.start;
+  // per cell: walk only the pages that map a frame of their own, and count the zero-page runs
+  // and absent pages arithmetically, so a VMA of terabytes of reservation costs what its frames do
+  const firstVpn = prog.start / PAGE_SIZE;
   for (let c = 0; c * perCell < pages; c++) {
+    const from = firstVpn + c * perCell;
+    const to = firstVpn + Math.min(pages, (c + 1) * perCell);
     let best: PageCell = 'none';
-    for (let k = c * perCell; k < Math.min(pages, (c + 1) * perCell); k++) {
-      const addr = prog.start + k * PAGE_SIZE;
-      let cell: PageCell;
-      if (!mapped) cell = 'none';
-      else {
-        const pte = mm.pte(addr);
-        if (!pte) cell = 'absent';
-        else if (pte.page === alloc.zeroPage) cell = 'zero';
-        else if (pte.page.mapping !== null) cell = 'clean';
-        else if (restoring) cell = 'restored';
-        else if (listed.has(addr)) cell = 'listed';
-        else cell = dumpedState ? 'dumped' : 'dirty';
-      }
-      counts[cell]++;
+    const note = (cell: PageCell, n: number) => {
+      if (n <= 0) return;
+      counts[cell] += n;
       if (RANK[cell] > RANK[best]) best = cell;
+    };
+    if (!mapped) {
+      note('none', to - from);
+      out.push(best);
+      continue;
     }
+    let frames = 0;
+    for (let vpn = mm.ptes.nextFrame(from, to); vpn < to; vpn = mm.ptes.nextFrame(vpn + 1, to)) {
+      const pte = mm.ptes.get(vpn)!;
+      frames++;
+      const addr = vpn * PAGE_SIZE;
+      if (pte.page === alloc.zeroPage) note('zero', 1); // a writable zero pte, outside the runs
+      else if (pte.page.mapping !== null) note('clean', 1);
+      else if (restoring) note('restored', 1);
+      else if (listed.has(addr)) note('listed', 1);
+      else note(dumpedState ? 'dumped' : 'dirty', 1);
+    }
+    const zero = mm.ptes.zeroIn(from, to);
+    note('zero', zero);
+    note('absent', to - from - frames - zero);
     out.push(best);
   }
   return { cells: out, pagesPerCell: perCell, counts };

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RFC2008 } from '../../source/ckpt/profile.js';
 import { DebugSession, demoJob, debugCheckpointJob, debugRestartJob, type Snapshot } from '../../source/session/index.js';
 import * as fs from 'node:fs';
@@ -118,5 +118,30 @@ describe('DebugSession', () => {
     expect(f.vma!.flagNames).toEqual(expect.arrayContaining(['VM_READ', 'VM_WRITE', 'VM_SHARED', 'VM_MAYSHARE']));
     expect(snap.currentVma).toBe(2);
     expect(snap.vmas[2]!.state).toBe('refused');
+  });
+
+  it('draws the page strip of a 1 TiB reservation from its zero runs, not page by page', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckpt-'));
+    const sample = path.join(dir, 'reserve.json');
+    const zeros = { start_code: 0, end_code: 0, start_data: 0, end_data: 0, start_brk: 0, brk: 0, start_stack: 0, arg_start: 0, arg_end: 0, env_start: 0, env_end: 0 };
+    fs.writeFileSync(sample, JSON.stringify({
+      format: 'ckpt-sample', version: 1, comm: 'reserve', pid: 77, files: [], mm: zeros,
+      vmas: [{ start: '0x100000000', end: '0x10100000000', perms: 'rw-p' }],
+      activity: [{ op: 'write', start: '0x100001000', pages: 2 }],
+    }));
+    const s = new DebugSession(debugCheckpointJob(sample, null, opts), { breakpoints: [{ kind: 'phase', phase: 'free' }] });
+    s.start(true);
+    const snap = await settle(s);
+    expect(snap.stopReason).toBe('breakpoint free');
+    const table = s.ctx!.task.mm.ptes;
+    const lookups = vi.spyOn(table, 'get');
+    const strip = s.pageStrip(0, 60)!;
+    expect(lookups.mock.calls.length).toBe(2); // the two frames; the 2^28 zero pages are counted from their runs
+    const pages = 2 ** 40 / 4096;
+    expect(strip.counts.dumped).toBe(2);
+    expect(strip.counts.zero).toBe(pages - 2);
+    expect(strip.cells[0]).toBe('dumped');
+    expect(strip.cells[1]).toBe('zero');
+    expect(strip.cells).toHaveLength(60);
   });
 });
