@@ -58,7 +58,8 @@ const BORDER = new Set(['┌', '┬', '┐', '├', '┼', '┤', '└', '┴', 
 
 /** The table's skeleton without horizontal rules: one line per row. */
 function Skeleton({ children }: { children?: React.ReactNode }) {
-  if (typeof children === 'string' && BORDER.has(children)) return null;
+  // corners, crossings and the rules themselves: ink-table draws a rule with the skeleton as its cell
+  if (typeof children === 'string' && (BORDER.has(children) || /^─+$/.test(children))) return null;
   return <Text dimColor>{children}</Text>;
 }
 
