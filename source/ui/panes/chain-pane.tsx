@@ -47,7 +47,7 @@ export function ChainPane({ snap, focused, width, height, stripVma, strip, scrol
   return (
     <PaneBox title="page-array chain · cr_pgarr" hotkey="3" focused={focused} width={width} height={height}>
       <Text wrap="truncate">
-        {`${c.allocated} allocated, ${c.inUse} in use · ${c.pinned} pages pinned`}
+        {`${c.allocated} allocated, ${c.inUse} in use · ${c.pinned} ${snap.stage.kind === 'restart' ? 'addresses listed' : 'pages pinned'}`}
         {c.arrays.length > barLines ? <Text dimColor>{` · #${c.arrays[start]?.serial ?? 0}-#${c.arrays[Math.min(c.arrays.length, start + barLines) - 1]?.serial ?? 0} shown`}</Text> : null}
         {grew ? <Text color="yellow">{' · chain grows (defect 5)'}</Text> : null}
       </Text>
