@@ -1,4 +1,4 @@
-// The nine known defects of the seed (FACTS.md), each with the C function where it fires.
+// The nine known defects of the seed, each with the C function where it fires.
 
 export const DEFECTS = {
   1: { name: 'pgarr-double-free', fn: 'cr_pgarr_free', what: 'frees ctx->pgarr->addrs/pages on every iteration: double free of the head array, the others leak' },

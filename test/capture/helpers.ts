@@ -1,5 +1,5 @@
 // Helpers for the capture tests: real child processes, their pagemap and memory read directly,
-// and an image reader of its own (the v1 layout of FACTS.md), so that checks do not go through
+// and an image reader of its own (the v1 layout of docs/FORMAT.md), so that checks do not go through
 // the code under test.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Each of the nine seed defects fires under the rfc2008 profile, with the effect FACTS describes,
+// Each of the nine seed defects fires under the rfc2008 profile, with the effect source/ckpt/defects.ts describes,
 // and stays quiet where its trigger is absent. (The hardened profile's fixes are tested elsewhere.)
 
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 // Golden tests of the v1 byte layout: record order, offsets and sizes, every field's offset in
-// its struct, magics and enum numbers, as FACTS pins them (x86_64 gcc layout, little endian).
+// its struct, magics and enum numbers, as docs/FORMAT.md pins them (x86_64 gcc layout, little endian).
 // The image comes from the tiny sample checkpointed with time 0, so it is the same on every run.
 
 import { describe, expect, it } from 'vitest';
