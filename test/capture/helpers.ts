@@ -186,7 +186,7 @@ export function expectedDumped(pid: number, sample: Sample, zeroPfn: number): Se
   return out;
 }
 
-/** The v1 image's pages, VMA by VMA: address -> contents, read with the layout of FACTS.md. */
+/** The v1 image's pages, VMA by VMA: address -> contents, read with the layout of docs/FORMAT.md. */
 export function imagePages(image: Buffer): Map<number, Buffer> {
   const pages = new Map<number, Buffer>();
   let off = 0;
