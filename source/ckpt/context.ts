@@ -72,6 +72,8 @@ export class CrCtx {
   mmHeader: CrHdrMm | null = null;
   readonly defects: DefectReport[] = [];
   readonly warnings: string[] = [];
+  /** Restart, v1: where the current VMA's page addresses start in the image (to point at a bad one). */
+  addrsAt: number | null = null;
   /** Restart only: the old mm has been destroyed. */
   pastPointOfNoReturn = false;
   readonly restart: RestartProgress = { vmaIndex: -1, mapCount: null, pagesRead: 0, step: null };
@@ -121,9 +123,9 @@ export class CrCtx {
   }
 
   /** Fails the current C function: -errno, with the check that failed and the field at fault. */
-  fail(errno: ErrnoName, fn: string, check: string, field: string | null = null): never {
+  fail(errno: ErrnoName, fn: string, check: string, field: string | null = null, span: CrError['span'] = null): never {
     // a checkpoint fails on the task's state, not on a record: the last record written is not at fault
-    throw new CrError(errno, fn, check, this.isCheckpoint ? null : this.record, this.imageOffset, field);
+    throw new CrError(errno, fn, check, this.isCheckpoint ? null : this.record, this.imageOffset, field, span);
   }
 
   /** Enters a C function: the debugger shows it as current. */

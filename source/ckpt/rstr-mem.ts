@@ -32,6 +32,8 @@ function kcall<T>(ctx: CrCtx, fn: string, f: () => T): T {
 
 /** cr_vma_read_pages_addr: read addresses of pages to page-array chain */
 function* vmaReadPagesAddr(ctx: CrCtx, npages: number, prog: VmaProgress): Engine<void> {
+  // v1 stores the addresses as one array, so a bad one can be pointed at by its bytes
+  ctx.addrsAt = ctx.reader!.format === 'v1' ? ctx.reader!.offset : null;
   while (npages) {
     const pgarr = yield* pgarrPrep(ctx, prog.index);
     if (!pgarr) ctx.fail('ENOMEM', 'cr_vma_read_pages_addr', 'no page-array');
@@ -49,6 +51,8 @@ function* vmaReadPagesData(ctx: CrCtx, npages: number, hh: CrHdrVma, prog: VmaPr
   const start = Number(hh.vmStart);
   const end = Number(hh.vmEnd);
   let warned = false;
+  let k = 0; // the address's index in this VMA's list
+  const spanOf = () => (ctx.addrsAt === null ? null : { offset: ctx.addrsAt + k * 8, size: 8 });
   for (let p = ctx.pgarr; npages > 0; p = p.next) {
     if (!p) ctx.fail('EINVAL', 'cr_vma_read_pages_data', 'page-array chain shorter than npages');
     const nr = p.nused;
@@ -58,15 +62,22 @@ function* vmaReadPagesData(ctx: CrCtx, npages: number, hh: CrHdrVma, prog: VmaPr
       const addr = p.addr(i);
       if (addr < start || addr >= end || addr % PAGE_SIZE) {
         const what = `page address 0x${addr.toString(16)} lies outside VMA #${prog.index} 0x${start.toString(16)}-0x${end.toString(16)}`;
-        if (ctx.profile.fixes(9)) ctx.fail('EINVAL', 'cr_vma_read_pages_data', what, 'addrs');
+        if (ctx.profile.fixes(9)) ctx.fail('EINVAL', 'cr_vma_read_pages_data', what, 'addrs', spanOf());
         if (!warned) yield ctx.defect(9, 'cr_vma_read_pages_data', `${what}: read in as given`);
         warned = true;
       }
-      const page = kcall(ctx, 'cr_uread', () => userPageForWrite(mm, addr, 'copy_to_user'));
+      let page: Buffer;
+      try {
+        page = userPageForWrite(mm, addr, 'copy_to_user');
+      } catch (e) {
+        if (isKernelError(e)) ctx.fail(e.errno, `cr_uread > ${e.fn}`, e.check, 'addrs', spanOf());
+        throw e;
+      }
       ctx.reader!.pageData(page, 'cr_vma_read_pages_data');
       ctx.restart.pagesRead++;
       prog.dumped++;
       if (ctx.tracePages) yield { kind: 'page', fn: 'cr_vma_read_pages_data', addr, outcome: 'read', vma: prog.index };
+      k++;
     }
   }
 }

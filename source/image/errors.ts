@@ -20,6 +20,8 @@ export class CrError extends Error {
     readonly offset: number,
     /** The field of the record at fault, e.g. "npages". */
     readonly field: string | null = null,
+    /** The bytes at fault when they are not a field of the record (a page address in the raw data). */
+    readonly span: { offset: number; size: number } | null = null,
   ) {
     super(`${fn}: -${errno}: ${check}`);
     this.name = 'CrError';

@@ -47,6 +47,7 @@ export function failureOf(ctx: CrCtx, e: CrError, stage: Stage): Failure {
     if (!e.field && e.record.kind === 'CR_HDR_STRING') fields = fields.map((f) => ({ ...f, offending: f.name === 'string' }));
     for (const f of fields) if (f.offending) for (let i = 0; i < f.size; i++) marked.add(f.offset + i);
   }
+  if (e.span) for (let i = 0; i < e.span.size; i++) marked.add(e.span.offset + i); // a page address in the raw data
   if (!marked.size) marked.add(e.offset);
   const restored = ctx.vmas.filter((v) => v.state === 'restored').map((v) => v.index);
   const bad = ctx.isCheckpoint ? ctx.vmas.find((v) => v.state === 'refused' || v.state === 'failed' || v.state === 'scanning' || v.state === 'dumping') : undefined;

@@ -144,4 +144,17 @@ describe('DebugSession', () => {
     expect(strip.cells[1]).toBe('zero');
     expect(strip.cells).toHaveLength(60);
   });
+
+  it('points at the page address that lies outside its VMA, not at where the reader stood', async () => {
+    const s = new DebugSession(debugRestartJob('samples/bad/addr-outside.img', 'samples/hello.json', opts));
+    s.start(true);
+    const snap = await settle(s);
+    const f = snap.failure!;
+    expect(f.errno).toBe('EFAULT');
+    expect(f.field).toBe('addrs');
+    // VMA #3's first address is at byte 8,902 (samples/bad/README.md); the reader had gone on to 8,926
+    const marked = f.hex.flatMap((l) => l.marked.map((i) => l.offset + i));
+    expect(marked).toEqual([8902, 8903, 8904, 8905, 8906, 8907, 8908, 8909]);
+    expect(f.offset).toBe(8926);
+  });
 });
