@@ -49,6 +49,9 @@ Example
     if (!outcome.ok) {
       io.err(`ckpt: ${image}: ${failureLine('restart', outcome.error, run.ctx)}`);
       for (const line of defectLines(run.ctx)) io.err(printable(`ckpt: ${line}`));
+      if (outcome.error.errno === 'ENOENT' && !str(flags, 'into') && !verifyFile) {
+        io.err('ckpt: hint: the built-in restarting task has no files of the checkpointed program; pass --into SAMPLE (or --verify SAMPLE) whose files include it');
+      }
       return EXIT_FAILED;
     }
     for (const line of restartSummary(run.ctx, image)) io.out(line);
