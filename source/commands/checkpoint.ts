@@ -66,7 +66,7 @@ Example
       io.err(`ckpt: cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       return EXIT_FAILED;
     }
-    const run = checkpoint(task, writerFor(format, sink, task.pid), { profile, tracePages: false, warnings: described.warnings ?? [] });
+    const run = checkpoint(task, writerFor(format, sink, task.pid, described.warnings ?? []), { profile, tracePages: false, warnings: described.warnings ?? [] });
     // The engine runs in slices so that a Ctrl-C is seen mid-run: the partial image is dropped
     // (its temporary file removed) and an existing image under that name is left as it was.
     let interrupted: NodeJS.Signals | null = null;

@@ -3,6 +3,7 @@
 import type { CrCtx } from '../ckpt/context.js';
 import { defectLabel } from '../ckpt/defects.js';
 import type { CrError } from '../ckpt/errors.js';
+import { printable } from '../image/errors.js';
 import type { VerifyReport } from '../sample/verify.js';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -42,6 +43,7 @@ export function restartSummary(ctx: CrCtx, image: string): string[] {
     `  VMAs        ${restored} of ${ctx.vmas.length} restored`,
     `  pages       ${n(ctx.restart.pagesRead)} read`,
     `  LDT         ${ctx.task.mm.context.size} entries`,
+    ...ctx.reader!.warnings.map((w) => `  warning     ${printable(w)} (carried by the image)`),
     ...(ctx.defects.length ? [`  defects     ${ctx.defects.length} fired:`, ...defectLines(ctx)] : ['  defects     none fired']),
   ];
 }

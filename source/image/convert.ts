@@ -222,6 +222,10 @@ function readV2(i: In, out: Emitter): void {
     const at = i.src.offset;
     const h = decodeV2Hdr(i.src.read(V2_SIZEOF.hdr));
     i.src.seek(at);
+    if (h.type === V2_HDR.WARNING) {
+      i.record = { kind: v2HdrName(h.type), index: i.count, offset: at };
+      i.fail('EOVERFLOW', 'the image carries warnings (CR_HDR_WARNING): v1 has no record for them', 'type', at);
+    }
     if (h.type !== V2_HDR.THREAD && h.type !== V2_HDR.CPU) break;
     if (h.len > S16_MAX) {
       i.record = { kind: v2HdrName(h.type), index: i.count, offset: at };

@@ -46,7 +46,9 @@ export interface ImageReader {
   pageAddrs(target: Buffer, count: number, fn: string): void;
   /** One page of contents into target. */
   pageData(target: Buffer, fn: string): void;
-  /** Skips THREAD and CPU records, which this simulation does not restore. */
+  /** The warnings the image carries (v2 WARNING records), once read. */
+  readonly warnings: readonly string[];
+  /** Skips THREAD and CPU records, which this simulation does not restore (v2: collects warnings). */
   skipOptional(fn: string): void;
   mmContext(fn: string): CrHdrMmContext;
   ldtEntry(target: Buffer, fn: string): void;

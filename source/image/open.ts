@@ -63,8 +63,9 @@ export function openImage(file: string): ImageReader {
   }
 }
 
-export function writerFor(format: FormatName, sink: ImageSink, pid: number): ImageWriter {
+/** A writer of the format; warnings are kept where the format has room for them (v2). */
+export function writerFor(format: FormatName, sink: ImageSink, pid: number, warnings: readonly string[] = []): ImageWriter {
   if (format === 'v1') return new V1Writer(sink, pid);
-  if (format === 'v2') return new V2Writer(sink, pid);
+  if (format === 'v2') return new V2Writer(sink, pid, warnings);
   throw new Error(`format ${format} is not available`);
 }

@@ -36,7 +36,7 @@ export function checkpointStage(task: Task, label: string, sink: ImageSink, opts
   return {
     kind: 'checkpoint',
     label,
-    start: () => checkpoint(task, writerFor(opts.format, sink, task.pid), { profile: opts.profile, warnings }),
+    start: () => checkpoint(task, writerFor(opts.format, sink, task.pid, warnings), { profile: opts.profile, warnings }),
     imageBytes: () => Buffer.alloc(0),
     imageSize: () => null,
   };

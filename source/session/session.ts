@@ -227,6 +227,7 @@ export class DebugSession {
     const summary = stageSummary(ctx, stage);
     this.results.push(summary);
     this.log.add('info', '', summary);
+    for (const w of ctx.reader?.warnings ?? []) this.log.add('warning', 'cr_read_tail', `the image carries a warning: ${w}`);
     this.emitLog();
     if (this.nextStage()) return false;
     this.target = null;

@@ -10,6 +10,8 @@ import {
 
 export class V1Reader implements ImageReader {
   readonly format = 'v1' as const;
+  /** v1 has no record for warnings. */
+  readonly warnings: readonly string[] = [];
   record: RecordRef | null = null;
   private count = 0;
   /** The record count and current record at each record start read so far: a seek back (validation) restores them. */

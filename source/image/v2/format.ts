@@ -21,6 +21,8 @@ export const V2_HDR = {
   VMA: CR_HDR.VMA,
   MM_CONTEXT: CR_HDR.MM_CONTEXT,
   PAGE_RUNS: 210,
+  /** A warning the checkpoint carries (e.g. a VMA a capture left out): UTF-8 text, before TAIL. */
+  WARNING: 211,
   TAIL: CR_HDR.TAIL,
 } as const;
 
@@ -35,6 +37,8 @@ export const V2_MAGIC = Buffer.from('ckpt-v2\n', 'latin1').readBigUInt64LE(0);
 /** "ckpt-end" as a little-endian u64: the first 8 bytes of the TAIL payload. */
 export const V2_TAIL_MAGIC = Buffer.from('ckpt-end', 'latin1').readBigUInt64LE(0);
 export const V2_FORMAT_VERSION = 2;
+/** The longest warning text a WARNING record holds. */
+export const V2_WARNING_MAX = 4096;
 export const V2_WORD_SIZE = 8;
 export const V2_LITTLE_ENDIAN = 1;
 /** The largest count v2 holds (map_count, nruns, nldt are u32; npages is u64 but kept below this). */

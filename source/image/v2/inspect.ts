@@ -8,7 +8,7 @@ import { DecodeWalk, cstr, type Decoded, type DecodedRecord, type FieldValue } f
 import { CR_HEAD_MAGIC, type CrHdr } from '../v1/format.js';
 import { crc32cUpdate } from './crc32c.js';
 import {
-  V2_FORMAT_VERSION, V2_HDR, V2_MAGIC, V2_RUN_SIZE, V2_RUN_TRAILER, V2_SIZEOF, V2_TAIL_MAGIC, decodeV2Head,
+  V2_FORMAT_VERSION, V2_HDR, V2_WARNING_MAX, V2_MAGIC, V2_RUN_SIZE, V2_RUN_TRAILER, V2_SIZEOF, V2_TAIL_MAGIC, decodeV2Head,
   decodeV2Hdr, decodeV2Mm, decodeV2MmContext, decodeV2Runs, decodeV2Tail, decodeV2Task, decodeV2Vma, recordCrc,
   v2HdrName, type V2Hdr,
 } from './format.js';
@@ -136,9 +136,10 @@ export function decodeV2(src: ImageSource, on: (r: DecodedRecord) => void = () =
       const offset = src.offset;
       const h = decodeV2Hdr(read(V2_SIZEOF.hdr, 'record header'));
       src.seek(offset);
-      if (h.type !== V2_HDR.THREAD && h.type !== V2_HDR.CPU) break;
-      const r = record(h.type, null, src.size);
-      emit({ offset: r.offset, kind: v2HdrName(h.type), hdr: asHdr(r.h), length: 16 + r.h.len, fields: { skipped: 'not simulated' } });
+      if (h.type !== V2_HDR.THREAD && h.type !== V2_HDR.CPU && h.type !== V2_HDR.WARNING) break;
+      const r = record(h.type, null, h.type === V2_HDR.WARNING ? V2_WARNING_MAX : src.size);
+      const fields: Record<string, FieldValue> = h.type === V2_HDR.WARNING ? { text: r.payload.toString('utf8') } : { skipped: 'not simulated' };
+      emit({ offset: r.offset, kind: v2HdrName(h.type), hdr: asHdr(r.h), length: 16 + r.h.len, fields });
     }
     const before = nrec;
     const t = record(V2_HDR.TAIL, V2_SIZEOF.tail);

@@ -11,7 +11,7 @@ import {
 } from '../v1/format.js';
 import { crc32cUpdate } from './crc32c.js';
 import {
-  V2_FORMAT_VERSION, V2_HDR, V2_LITTLE_ENDIAN, V2_MAGIC, V2_RUN_SIZE, V2_RUN_TRAILER, V2_SIZEOF, V2_TAIL_MAGIC,
+  V2_FORMAT_VERSION, V2_HDR, V2_WARNING_MAX, V2_LITTLE_ENDIAN, V2_MAGIC, V2_RUN_SIZE, V2_RUN_TRAILER, V2_SIZEOF, V2_TAIL_MAGIC,
   V2_WORD_SIZE, decodeV2Head, decodeV2Hdr, decodeV2Mm, decodeV2MmContext, decodeV2Runs, decodeV2Tail, decodeV2Task,
   decodeV2Vma, recordCrc, v2HdrName, type PageRun, type V2Hdr,
 } from './format.js';
@@ -213,12 +213,26 @@ export class V2Reader implements ImageReader {
     if (++c.dRun === c.runs.length) this.cur = null;
   }
 
+  /** The WARNING records read so far, by offset. */
+  private readonly warningAt = new Map<number, string>();
+
+  get warnings(): readonly string[] {
+    return [...this.warningAt.values()];
+  }
+
   skipOptional(fn: string): void {
     for (;;) {
       if (this.remaining < V2_SIZEOF.hdr) return;
       const at = this.src.offset;
       const h = decodeV2Hdr(this.src.read(V2_SIZEOF.hdr));
       this.src.seek(at);
+      if (h.type === V2_HDR.WARNING) {
+        if (h.len > V2_WARNING_MAX) this.fail('EINVAL', fn, `CR_HDR_WARNING len ${h.len} exceeds ${V2_WARNING_MAX}`, 'len', at + 4);
+        const parts: Buffer[] = [];
+        this.optional(fn, (chunk) => parts.push(Buffer.from(chunk)));
+        this.warningAt.set(at, Buffer.concat(parts).toString('utf8')); // by offset: a validation pass reads it too
+        continue;
+      }
       if (h.type !== V2_HDR.THREAD && h.type !== V2_HDR.CPU) return;
       this.optional(fn, () => {});
     }

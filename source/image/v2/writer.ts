@@ -5,10 +5,11 @@ import { PAGE_SIZE } from '../../kernel/constants.js';
 import { CrError } from '../errors.js';
 import { RecordWriter } from '../record-writer.js';
 import type { ImageWriter } from '../io.js';
+import type { ImageSink } from '../sink.js';
 import { readAddr, type CrHdrHead, type CrHdrMm, type CrHdrMmContext, type CrHdrTask, type CrHdrVma } from '../v1/format.js';
 import { crc32cUpdate } from './crc32c.js';
 import {
-  V2_HDR, V2_MAX_COUNT, addToRuns, encodeRunTrailer, encodeV2Head, encodeV2Mm, encodeV2MmContext, encodeV2Record,
+  V2_HDR, V2_MAX_COUNT, V2_WARNING_MAX, addToRuns, encodeRunTrailer, encodeV2Head, encodeV2Mm, encodeV2MmContext, encodeV2Record,
   encodeV2Runs, encodeV2Tail, encodeV2Task, encodeV2Vma, v2HdrName, type PageRun,
 } from './format.js';
 
@@ -27,6 +28,10 @@ export class V2Writer extends RecordWriter implements ImageWriter {
   readonly maxCount = V2_MAX_COUNT;
   private pages = 0;
   private cur: VmaPages | null = null;
+
+  constructor(sink: ImageSink, id: number, private readonly warnings: readonly string[] = []) {
+    super(sink, id);
+  }
 
   /** cr_write_obj: the record with its CRC32C */
   private obj(type: number, payload: Buffer, fn: string): void {
@@ -93,6 +98,8 @@ export class V2Writer extends RecordWriter implements ImageWriter {
     this.kwrite(encodeV2Record(type, id, payload), fn);
   }
   tail(fn: string): void {
+    // the warnings go last, where a reader that does not know them skips optional records
+    for (const w of this.warnings) this.obj(V2_HDR.WARNING, Buffer.from(w, 'utf8').subarray(0, V2_WARNING_MAX), fn);
     const records = this.recordsWritten;
     const bytes = this.sink.offset;
     this.obj(V2_HDR.TAIL, encodeV2Tail({ records, pages: this.pages, bytes }), fn);
