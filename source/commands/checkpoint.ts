@@ -3,8 +3,7 @@
 import * as fs from 'node:fs';
 import { checkpoint, type Outcome } from '../ckpt/engine.js';
 import type { Engine } from '../ckpt/events.js';
-import { writerFor } from '../image/open.js';
-import { FileSink } from '../image/sink.js';
+import { openImageSink, writerFor } from '../image/open.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, str, type Command } from './command.js';
 import { taskOfSample } from './load.js';
 import { formatOf, profileOf } from './options.js';
@@ -59,13 +58,7 @@ Example
     const profile = profileOf(flags);
     const format = formatOf(flags);
     const { task, sample: described } = taskOfSample(sample);
-    let sink: FileSink;
-    try {
-      sink = new FileSink(output);
-    } catch (e) {
-      io.err(`ckpt: cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-      return EXIT_FAILED;
-    }
+    const sink = openImageSink(output);
     const run = checkpoint(task, writerFor(format, sink, task.pid, described.warnings ?? []), { profile, tracePages: false, warnings: described.warnings ?? [] });
     // The engine runs in slices so that a Ctrl-C is seen mid-run: the partial image is dropped
     // (its temporary file removed) and an existing image under that name is left as it was.

@@ -2,8 +2,7 @@
 
 import { convertImage } from '../image/convert.js';
 import { CrError } from '../image/errors.js';
-import { detectFormat, ImageOpenError, openSource } from '../image/open.js';
-import { FileSink } from '../image/sink.js';
+import { detectFormat, ImageOpenError, openImageSink, openSource } from '../image/open.js';
 import { EXIT_FAILED, EXIT_OK, UsageError, str, type Command } from './command.js';
 import { FORMATS } from './options.js';
 import type { FormatName } from '../image/io.js';
@@ -44,13 +43,7 @@ Example
       const from = detectFormat(src);
       if (!from) throw new ImageOpenError(image, `not a ckpt image: ${src.size} bytes and no known head at byte 0`);
       const to: FormatName = (toName as FormatName | undefined) ?? (from === 'v1' ? 'v2' : 'v1');
-      let sink: FileSink;
-      try {
-        sink = new FileSink(output);
-      } catch (e) {
-        io.err(`ckpt: cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-        return EXIT_FAILED;
-      }
+      const sink = openImageSink(output);
       try {
         const r = convertImage(src, from, sink, to);
         io.out(`converted ${image} (${from}, ${src.size.toLocaleString('en-US')} bytes) to ${output} (${to}, ${r.bytes.toLocaleString('en-US')} bytes): ${r.records} records, ${r.pages.toLocaleString('en-US')} pages`);

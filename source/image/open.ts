@@ -2,7 +2,7 @@
 
 import * as fs from 'node:fs';
 import type { FormatName, ImageReader, ImageWriter } from './io.js';
-import type { ImageSink } from './sink.js';
+import { FileSink, type ImageSink } from './sink.js';
 import { FileSource, type ImageSource } from './source.js';
 import { CR_HEAD_MAGIC } from './v1/format.js';
 import { V1Reader } from './v1/reader.js';
@@ -60,6 +60,15 @@ export function openImage(file: string): ImageReader {
   } catch (e) {
     src.close();
     throw e;
+  }
+}
+
+/** A FileSink writing to output (through a temporary file), or an ImageOpenError naming output and the errno. */
+export function openImageSink(output: string): FileSink {
+  try {
+    return new FileSink(output);
+  } catch (e) {
+    throw new ImageOpenError(output, `cannot write the image (${(e as NodeJS.ErrnoException).code ?? 'EIO'})`);
   }
 }
 
