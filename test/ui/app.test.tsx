@@ -65,6 +65,7 @@ describe('App', () => {
     expect(f).toContain('cr_write_head');
     expect(f).toContain('press n to step');
     expect(f).toContain('not written yet (cr_write_mm)');
+    expect(f).toMatch(/restart progress · rfc2008 v1/); // the debugger names the active profile and format
   });
 
   it('n steps scan -> dump -> free on the heap VMA and the panes follow', async () => {

@@ -33,7 +33,7 @@ export function RestartPane({ snap, focused, width, height }: RestartPaneProps) 
     const done = snap.vmas.filter((v) => v.state === 'dumped').length;
     const pages = snap.vmas.reduce((s, v) => s + v.dumped, 0);
     return (
-      <PaneBox title="restart progress" hotkey="4" focused={focused} width={width} height={height}>
+      <PaneBox title={`restart progress · ${snap.profile} ${snap.format}`} hotkey="4" focused={focused} width={width} height={height}>
         <Text dimColor wrap="truncate">{snap.stage.count > 1 ? `restart is stage 2 of ${snap.stage.count}` : 'checkpoint only'}</Text>
         <Text wrap="truncate">{`checkpoint: VMA ${done} of ${snap.mm ? snap.vmas.length : '?'} dumped`}</Text>
         <Text wrap="truncate">{`pages listed ${n(pages)} · written ${n(snap.imageOffset)} bytes`}</Text>
@@ -46,7 +46,7 @@ export function RestartPane({ snap, focused, width, height }: RestartPaneProps) 
   const totalPages = snap.vmas.reduce((s, v) => s + Math.max(0, v.npagesInImage ?? 0), 0);
   const step = RESTART_STEPS.find(([p]) => p === r.step);
   return (
-    <PaneBox title="restart progress" hotkey="4" focused={focused} width={width} height={height}>
+    <PaneBox title={`restart progress · ${snap.profile} ${snap.format}`} hotkey="4" focused={focused} width={width} height={height}>
       <Text wrap="truncate">{`VMA ${r.vmaIndex >= 0 ? r.vmaIndex + 1 : 0} of ${r.mapCount ?? '?'} (map_count)`}</Text>
       <Text wrap="truncate">{`pages ${n(r.pagesRead)} of ${n(totalPages)} · bytes ${n(r.bytesRead)} of ${total ? n(total) : '?'}`}</Text>
       <Text wrap="truncate">
