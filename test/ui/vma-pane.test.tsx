@@ -33,4 +33,11 @@ describe('VmaPane', () => {
     expect(f).toMatch(/│\s+2 │/);
     expect(f).not.toMatch(/│─{5,}/);
   });
+
+  it('shows a page count that wrapped in the image (defect 4) as written', () => {
+    const heap = { ...vma(0, null), dumped: 33000, npagesInImage: -32536, zero: 0 };
+    expect(frame([heap], 120)).toContain('33000→-32536');
+    expect(frame([heap], 80)).toContain('33000!/0');
+    expect(frame([{ ...heap, npagesInImage: 33000 }], 120)).not.toContain('→');
+  });
 });

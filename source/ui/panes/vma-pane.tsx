@@ -41,16 +41,19 @@ export function vmaRow(v: VmaRow, mark: string, wide: boolean, restart: boolean)
   const skipped = restart ? '-' : `${v.zero}z ${v.clean}c`;
   const state = v.state;
   const pages = restart ? 'read' : 'dumped';
+  // a count that wrapped in the image's __s16 npages (defect 4) shows as written: 33000→-32536
+  // (narrow: 33000!, the log says the rest)
+  const wrapped = !restart && v.npagesInImage !== null && v.npagesInImage !== v.dumped ? `→${v.npagesInImage}` : '';
   if (wide) {
     return {
       '#': `${mark}${v.index}`, 'start-end': known ? `${hex(v.start, true)}-${hex(v.end, true)}` : 'not read yet', size: known ? size(v.pages) : '-',
       rwxp: known ? v.perms : '-', map: known ? v.kind : '-', file: trunc(file, 14), pgoff: known ? '0x' + v.pgoff.toString(16) : '-',
-      [pages]: String(v.dumped), 'skipped': skipped, state,
+      [pages]: `${v.dumped}${wrapped}`, 'skipped': skipped, state,
     };
   }
   return {
     '#': `${mark}${v.index}`, start: known ? hex(v.start, false) : 'not read', size: known ? size(v.pages) : '-', rwxp: known ? v.perms : '-',
-    map: known ? v.kind : '-', file: trunc(file, 8), [restart ? 'read' : 'dump/skip']: restart ? String(v.dumped) : `${v.dumped}/${v.zero + v.clean}`, state,
+    map: known ? v.kind : '-', file: trunc(file, 8), [restart ? 'read' : 'dump/skip']: restart ? String(v.dumped) : `${v.dumped}${wrapped ? '!' : ''}/${v.zero + v.clean}`, state,
   };
 }
 
