@@ -4,13 +4,15 @@
 
 import * as fs from 'node:fs';
 import { PAGE_SIZE, TASK_SIZE, VM_IO, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_SHARED, VM_WRITE } from '../kernel/constants.js';
-import type { Activity, Sample, SampleFile, SampleSkippedVma, SampleVma } from '../sample/schema.js';
+import type { Sample, SampleSkippedVma, SampleVma } from '../sample/schema.js';
+import { ActivityBuilder, BATCH_PAGES } from './activity.js';
+import { FileRanges, captureFiles } from './files.js';
 import { deriveVmFlags, flagNames, PERMS_IMPLIED, unsupportedReason } from './flags.js';
 import { mappingKind, parseMaps, parseSmaps, type MapsEntry, type SmapsEntry } from './maps.js';
 import { MemReader } from './mem.js';
 import { decodePagemap, PagemapReader } from './pagemap.js';
-import { CaptureError, procError, readProc } from './proc.js';
-import { parseStat, type ProcStat } from './stat.js';
+import { CaptureError, readProc } from './proc.js';
+import { statOf, stopProcess } from './stop.js';
 import { SampleWriter } from './writer.js';
 import { isZeroPfn, zeroPagePfn } from './zero-page.js';
 
@@ -55,74 +57,10 @@ export interface CaptureResult {
   seconds: number;
 }
 
-/** Pages per pagemap read and per write op / mem read batch. */
+/** Pages per pagemap read. */
 const PAGEMAP_CHUNK = 8192;
-const BATCH_PAGES = 256;
-const FILE_CHUNK = 4 << 20;
-const FILE_SIZE_MAX = 1 << 30;
 
 const hex = (n: number) => '0x' + n.toString(16);
-
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function statOf(pid: number): ProcStat {
-  return parseStat(readProc(pid, 'stat'));
-}
-
-/** Sends SIGSTOP and waits for the stop; returns how the process came to be stopped. */
-function stopProcess(pid: number, opts: CaptureOptions): CaptureResult['stoppedBy'] {
-  if (opts.stopped) return 'caller';
-  const state = statOf(pid).state;
-  if (state === 'T' || state === 't') return 'already';
-  try {
-    process.kill(pid, 'SIGSTOP');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EPERM';
-    throw new CaptureError(`kill(${pid}, SIGSTOP)`, code, code === 'ESRCH' ? 'no such process' : 'cannot stop the process: capture needs the right to signal it (root or the same user)');
-  }
-  const deadline = Date.now() + (opts.stopTimeoutMs ?? 5000);
-  for (;;) {
-    const s = statOf(pid).state;
-    if (s === 'T' || s === 't') return 'capture';
-    if (s === 'Z' || s === 'X') throw new CaptureError(`/proc/${pid}/stat`, 'ESRCH', 'the process exited');
-    if (Date.now() > deadline) throw new CaptureError(`/proc/${pid}/stat`, 'ETIMEDOUT', `the process did not stop after SIGSTOP (state ${s})`);
-    sleepMs(1);
-  }
-}
-
-/** The activity list, merging adjacent runs: reads by page count, writes by contiguous blob ranges. */
-class ActivityBuilder {
-  readonly ops: Activity[] = [];
-  private last: Activity | null = null;
-  private lastEnd = 0;
-  private lastBlobEnd = -1;
-
-  read(addr: number): void {
-    const l = this.last;
-    if (l && l.op === 'read' && this.lastEnd === addr) {
-      l.pages++;
-    } else {
-      this.last = { op: 'read', start: addr, pages: 1 };
-      this.ops.push(this.last);
-    }
-    this.lastEnd = addr + PAGE_SIZE;
-  }
-
-  write(addr: number, blob: { file: string; offset: number; length: number }, force: boolean): void {
-    const l = this.last;
-    if (l && l.op === 'write' && l.contents && 'blob' in l.contents && this.lastEnd === addr &&
-        this.lastBlobEnd === blob.offset && l.contents.blob.length < BATCH_PAGES * PAGE_SIZE && !!l.force === force) {
-      l.contents.blob.length += blob.length;
-    } else {
-      this.last = { op: 'write', start: addr, contents: { blob: { ...blob } }, ...(force ? { force: true } : {}) };
-      this.ops.push(this.last);
-    }
-    this.lastEnd = addr + blob.length;
-    this.lastBlobEnd = blob.offset + blob.length;
-  }
-}
 
 /** What one page needs: nothing, a read fault, or its bytes (then decided: zero or dirty). */
 type PageNeed = 'absent' | 'read-zero' | 'read-clean' | 'bytes';
@@ -277,87 +215,6 @@ class Capturer {
     if (pfn !== 0) return isZeroPfn(pfn) === true;
     return !exclusive;
   }
-}
-
-/** The mapped byte ranges of each file, merged, to be captured for the VFS. */
-class FileRanges {
-  readonly byPath = new Map<string, { source: string; ranges: [number, number][] }>();
-  add(path: string, source: string, from: number, to: number): void {
-    let f = this.byPath.get(path);
-    if (!f) this.byPath.set(path, (f = { source, ranges: [] }));
-    f.ranges.push([from, to]);
-  }
-}
-
-function mergeRanges(r: [number, number][]): [number, number][] {
-  const sorted = [...r].sort((a, b) => a[0] - b[0]);
-  const out: [number, number][] = [];
-  for (const [a, b] of sorted) {
-    const last = out[out.length - 1];
-    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
-  return out;
-}
-
-/** Captures the file ranges into the blob; returns the sample's files. */
-function captureFiles(pid: number, files: FileRanges, writer: SampleWriter, warnings: string[]): SampleFile[] {
-  const out: SampleFile[] = [];
-  const buf = Buffer.alloc(FILE_CHUNK);
-  for (const [name, f] of files.byPath) {
-    const path = name.startsWith('/') ? name : '/' + name;
-    let fd: number | null = null;
-    let opened = f.source;
-    for (const candidate of [f.source, name]) {
-      try {
-        fd = fs.openSync(candidate, 'r');
-        opened = candidate;
-        break;
-      } catch {
-        // try the next way to the file
-      }
-    }
-    const wanted = mergeRanges(f.ranges);
-    const mappedEnd = wanted.reduce((m, [, b]) => Math.max(m, b), 0);
-    if (fd === null) {
-      warnings.push(`${name}: could not be opened (${f.source}): its pages read as zeros`);
-      out.push({ path, size: Math.min(mappedEnd, FILE_SIZE_MAX), ranges: [] });
-      continue;
-    }
-    try {
-      const st = fs.fstatSync(fd);
-      if (!st.isFile()) {
-        warnings.push(`${name}: not a regular file: its contents are not captured`);
-        out.push({ path, size: Math.min(mappedEnd, FILE_SIZE_MAX), ranges: [] });
-        continue;
-      }
-      let size = st.size;
-      if (size > FILE_SIZE_MAX) {
-        warnings.push(`${name}: ${size} bytes, more than a sample file may hold: cut to ${FILE_SIZE_MAX}`);
-        size = FILE_SIZE_MAX;
-      }
-      const ranges: NonNullable<SampleFile['ranges']> = [];
-      for (const [a, b0] of wanted) {
-        const b = Math.min(b0, size);
-        if (b <= a) continue;
-        let first: { offset: number; length: number } | null = null;
-        for (let pos = a; pos < b;) {
-          const n = fs.readSync(fd, buf, 0, Math.min(FILE_CHUNK, b - pos), pos);
-          if (n === 0) break;
-          const blob = writer.append(buf, n);
-          if (!first) first = blob;
-          pos += n;
-        }
-        if (first) ranges.push({ offset: a, contents: { blob: { file: writer.blobName, offset: first.offset, length: writer.blobBytes - first.offset } } });
-      }
-      out.push({ path, size, ranges });
-    } catch (e) {
-      throw procError(opened, e, pid);
-    } finally {
-      fs.closeSync(fd);
-    }
-  }
-  return out;
 }
 
 /** Captures process pid into the sample `output` (and its `output.pages`). */
