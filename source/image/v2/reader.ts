@@ -80,16 +80,22 @@ export class V2Reader implements ImageReader {
     }
   }
 
-  /** The next record's header, its length bounded by the stream, its payload read and its CRC checked. */
-  private obj(fn: string, want: number | null, len: { exact?: number; max?: number }): { h: V2Hdr; payload: Buffer } {
+  /** Reads the next record's header, remembering where it starts (a validation pass seeks back to it). */
+  private header(fn: string): { h: V2Hdr; hb: Buffer; offset: number } {
     const offset = this.src.offset;
     if (!this.snapshots.has(offset)) this.snapshots.set(offset, { record: this.record, count: this.count, pages: this.pages, vmas: this.vmas });
     this.record = { kind: 'header', index: this.count++, offset };
     const hb = Buffer.alloc(V2_SIZEOF.hdr);
     this.kread(hb, 0, hb.length, fn);
     const h = decodeV2Hdr(hb);
+    this.record = { kind: v2HdrName(h.type), index: this.record.index, offset };
+    return { h, hb, offset };
+  }
+
+  /** The next record's header, its length bounded by the stream, its payload read and its CRC checked. */
+  private obj(fn: string, want: number | null, len: { exact?: number; max?: number }): { h: V2Hdr; payload: Buffer } {
+    const { h, offset } = this.header(fn);
     const name = v2HdrName(h.type);
-    this.record = { kind: name, index: this.record.index, offset };
     if (want !== null && h.type !== want) this.fail('EINVAL', fn, `expected ${v2HdrName(want)}, found ${name}`, 'type', offset);
     if (len.exact !== undefined && h.len !== len.exact) this.fail('EINVAL', fn, `${name} len ${h.len}, expected ${len.exact}`, 'len', offset + 4);
     if (len.max !== undefined && h.len > len.max) this.fail('EINVAL', fn, `${name} len ${h.len} exceeds ${len.max}`, 'len', offset + 4);
@@ -240,13 +246,7 @@ export class V2Reader implements ImageReader {
 
   /** A THREAD or CPU record, its payload handed over in chunks, its CRC checked at the end. */
   optional(fn: string, onChunk: (chunk: Buffer) => void): V2Hdr {
-    const offset = this.src.offset;
-    if (!this.snapshots.has(offset)) this.snapshots.set(offset, { record: this.record, count: this.count, pages: this.pages, vmas: this.vmas });
-    this.record = { kind: 'header', index: this.count++, offset };
-    const hb = Buffer.alloc(V2_SIZEOF.hdr);
-    this.kread(hb, 0, hb.length, fn);
-    const h = decodeV2Hdr(hb);
-    this.record = { kind: v2HdrName(h.type), index: this.record.index, offset };
+    const { h, hb, offset } = this.header(fn);
     if (h.len > this.remaining) this.fail('EIO', fn, `${v2HdrName(h.type)} len ${h.len} but only ${this.remaining} bytes remain (truncated)`, 'len', offset + 4);
     const head = Buffer.alloc(12);
     hb.copy(head, 0, 0, 12);
